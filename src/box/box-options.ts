@@ -1,0 +1,101 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Clock, RandomSource } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
+import { validateName, validateReplicaId } from '../util/names.js';
+import { parseOptions } from '../util/schema.js';
+import { createDefaultLogger } from '../logging/default-logger.js';
+import type { RedisConnectionOption } from '../redis/connection-option.js';
+
+/** Options of {@link createBreakerBox}; every one is optional. */
+export interface BreakerBoxOptions {
+  /**
+   * Where the fleet's shared state lives: a `redis://` URL, ioredis options, or
+   * an ioredis `Redis` instance. Omitted: every breaker lives in this process.
+   */
+  readonly redis?: RedisConnectionOption;
+  /** Key prefix in Redis (same charset as breaker names). Default `breakerbox`. */
+  readonly namespace?: string;
+  /** This replica's id in the shared record. Default `${hostname}:${pid}`. */
+  readonly replicaId?: string;
+  /** A pino logger. Default: pino at `info`. */
+  readonly logger?: Logger;
+  /** How often a replica reports its counted outcomes, in ms. Default 100. */
+  readonly flushIntervalMs?: number;
+  /** No Redis command waits longer than this, in ms. Default 250. */
+  readonly commandTimeoutMs?: number;
+  /** How long `close()` waits for calls in flight, in ms. Default 5,000. */
+  readonly drainTimeoutMs?: number;
+  /** Time source (tests use a fake). Default `Date.now`. */
+  readonly clock?: Clock;
+  /** Random numbers in [0, 1) for jitter (tests use a fixed one). Default `Math.random`. */
+  readonly random?: RandomSource;
+}
+
+/** Box options after defaults and validation. */
+export interface ResolvedBoxOptions {
+  readonly redis: RedisConnectionOption | undefined;
+  readonly namespace: string;
+  readonly replicaId: string;
+  readonly logger: Logger;
+  readonly flushIntervalMs: number;
+  readonly commandTimeoutMs: number;
+  readonly drainTimeoutMs: number;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+}
+
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+const loggerSchema = z.custom<Logger>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    ['info', 'warn', 'error', 'debug', 'child'].every((method) =>
+      isFunction((value as Record<string, unknown>)[method]),
+    ),
+  { message: 'must be a pino logger (with info, warn, error, debug and child)' },
+);
+
+const schema = z.strictObject({
+  redis: z.unknown().optional(),
+  namespace: z.string().optional(),
+  replicaId: z.string().optional(),
+  logger: loggerSchema.optional(),
+  flushIntervalMs: z.int().min(5).max(60_000).optional(),
+  commandTimeoutMs: z.int().min(1).max(60_000).optional(),
+  drainTimeoutMs: z.int().min(0).max(600_000).optional(),
+  clock: z
+    .custom<Clock>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        isFunction((value as Record<string, unknown>).now),
+      {
+        message: 'must be an object with a now() method',
+      },
+    )
+    .optional(),
+  random: z
+    .custom<RandomSource>(isFunction, { message: 'must be a function returning [0, 1)' })
+    .optional(),
+});
+
+/**
+ * Validates box options and fills in defaults.
+ * @throws InvalidBreakerOptions naming the first bad option and its value
+ */
+export function resolveBoxOptions(input: BreakerBoxOptions | undefined): ResolvedBoxOptions {
+  const options = parseOptions(schema, input ?? {}, '');
+  return Object.freeze({
+    redis: input?.redis,
+    namespace: validateName(options.namespace ?? 'breakerbox', 'namespace'),
+    replicaId: validateReplicaId(options.replicaId ?? `${hostname()}:${process.pid}`),
+    logger: options.logger ?? createDefaultLogger(),
+    flushIntervalMs: options.flushIntervalMs ?? 100,
+    commandTimeoutMs: options.commandTimeoutMs ?? 250,
+    drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+  });
+}

@@ -1,0 +1,177 @@
+import type { Logger } from 'pino';
+import { Breaker } from '../breaker/breaker.js';
+import type { BreakerHost } from '../breaker/breaker-host.js';
+import type { BreakerOptions } from '../breaker/breaker-options.js';
+import { firstDifference } from '../breaker/options-equality.js';
+import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
+import { resolveBreakerOptions } from '../breaker/resolve-breaker-options.js';
+import { BreakerBoxClosed } from '../errors/breakerbox-closed.js';
+import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
+import type { BreakerBoxEvents, TransitionEvent } from '../events/box-events.js';
+import type { Listener, Unsubscribe } from '../events/typed-events.js';
+import { TypedEvents } from '../events/typed-events.js';
+import type { BreakerStore } from '../store/breaker-store.js';
+import type { StoreMode } from '../store/circuit-driver.js';
+import type { Clock, RandomSource } from '../util/clock.js';
+import { validateName } from '../util/names.js';
+import type { ResolvedBoxOptions } from './box-options.js';
+
+const resolvedByInput = new WeakMap<object, ResolvedBreakerOptions>();
+let defaultResolved: ResolvedBreakerOptions | undefined;
+
+function resolveCached(options: object | undefined): ResolvedBreakerOptions {
+  if (options === undefined) return (defaultResolved ??= resolveBreakerOptions(undefined));
+  let resolved = resolvedByInput.get(options);
+  if (resolved === undefined)
+    resolvedByInput.set(options, (resolved = resolveBreakerOptions(options)));
+  return resolved;
+}
+
+/**
+ * A set of breakers sharing one store (memory or Redis), one logger and one
+ * replica id. Create it with `createBreakerBox()`.
+ */
+export class BreakerBox implements BreakerHost {
+  /** This replica's id. */
+  readonly replicaId: string;
+  /** The key prefix in Redis. */
+  readonly namespace: string;
+  /** @internal */
+  readonly clock: Clock;
+  /** @internal */
+  readonly random: RandomSource;
+  /** The box's logger. */
+  readonly logger: Logger;
+  private readonly breakersByName = new Map<string, Breaker<unknown>>();
+  private readonly events: TypedEvents<BreakerBoxEvents>;
+  private closing: Promise<void> | undefined;
+  private inFlight = 0;
+  private onDrained: (() => void) | undefined;
+
+  /** @internal Use `createBreakerBox()`. */
+  constructor(
+    private readonly options: ResolvedBoxOptions,
+    /** @internal */
+    readonly store: BreakerStore,
+  ) {
+    this.replicaId = options.replicaId;
+    this.namespace = options.namespace;
+    this.clock = options.clock;
+    this.random = options.random;
+    this.logger = options.logger;
+    this.events = new TypedEvents((error, event) => {
+      this.logger.error({ err: error, event }, 'a breakerbox event listener threw');
+    });
+  }
+
+  /** Where state lives now: `memory` (no Redis), `shared` (Redis) or `local` (Redis unreachable). */
+  get mode(): StoreMode {
+    return this.store.mode;
+  }
+
+  /** True once `close()` was called. */
+  get isClosed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /**
+   * The breaker of dependency `name`, created on first use. The same name
+   * returns the same breaker; giving different options for it is an error.
+   * @throws InvalidBreakerOptions for a bad name or options, or options that differ from the first ones
+   * @throws BreakerBoxClosed after `close()`
+   */
+  breaker<F = never>(name: string, options?: BreakerOptions<F>): Breaker<F> {
+    if (this.isClosed) throw new BreakerBoxClosed(`create breaker ${name}`);
+    validateName(name);
+    const resolved = resolveCached(options);
+    const existing = this.breakersByName.get(name);
+    if (existing !== undefined) {
+      const difference =
+        options === undefined ? undefined : firstDifference(existing.options, resolved);
+      if (difference !== undefined) {
+        throw new InvalidBreakerOptions(
+          difference.path,
+          difference.value,
+          `differs from the options breaker "${name}" was created with (pass the same options, or none to look it up)`,
+        );
+      }
+      return existing as Breaker<F>;
+    }
+    const breaker = new Breaker<F>(name, resolved, this, options?.fallback);
+    this.breakersByName.set(name, breaker);
+    return breaker;
+  }
+
+  /** Every breaker created so far. */
+  breakers(): readonly Breaker<unknown>[] {
+    return [...this.breakersByName.values()];
+  }
+
+  /**
+   * Listens to an event (`transition`, `mode`); returns a function that removes the listener.
+   * A listener that throws is logged and never disturbs the breaker.
+   */
+  on<K extends keyof BreakerBoxEvents>(
+    event: K,
+    listener: Listener<BreakerBoxEvents[K]>,
+  ): Unsubscribe {
+    return this.events.on(event, listener);
+  }
+
+  /** Removes a listener added with {@link BreakerBox.on}. */
+  off<K extends keyof BreakerBoxEvents>(event: K, listener: Listener<BreakerBoxEvents[K]>): void {
+    this.events.off(event, listener);
+  }
+
+  /**
+   * Ordered drain: refuses new calls (`BreakerBoxClosed`), waits for calls in
+   * flight (up to `drainTimeoutMs`), flushes counted outcomes, and closes the
+   * store's timers and connections. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown());
+  }
+
+  /** @internal */
+  enter(): void {
+    this.inFlight++;
+  }
+
+  /** @internal */
+  leave(): void {
+    if (--this.inFlight === 0 && this.onDrained !== undefined) this.onDrained();
+  }
+
+  /** @internal */
+  emitTransition(event: TransitionEvent): void {
+    this.events.emit('transition', event);
+  }
+
+  /** @internal Publishes a change of store mode. */
+  emitMode(event: BreakerBoxEvents['mode']): void {
+    this.events.emit('mode', event);
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.inFlight > 0) await this.drain();
+    await this.store.close();
+    this.events.clear();
+  }
+
+  private drain(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.logger.warn(
+          { inFlight: this.inFlight },
+          'close: calls still in flight after drainTimeoutMs',
+        );
+        resolve();
+      }, this.options.drainTimeoutMs);
+      timer.unref();
+      this.onDrained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,364 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ForceMode } from '../engine/circuit.js';
+import type { BreakerState, CircuitTransition } from '../engine/types.js';
+import { Outcome, toBreakerState } from '../engine/types.js';
+import { BreakerBoxClosed } from '../errors/breakerbox-closed.js';
+import { CallTimeout } from '../errors/call-timeout.js';
+import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
+import type { CircuitDriver } from '../store/circuit-driver.js';
+import type { BreakerHost } from './breaker-host.js';
+import type { BreakerSnapshot } from './breaker-snapshot.js';
+import { toBreakerSnapshot } from './breaker-snapshot.js';
+import type { ProtectedCall } from './bounded-call.js';
+import { NEVER_ABORTED, runBounded } from './bounded-call.js';
+import { ProbeSession } from './probe-session.js';
+import { rejectionFor } from './rejection.js';
+import type { ResolvedBreakerOptions } from './resolve-breaker-options.js';
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborting it aborts the call's signal; an error after the caller aborted is not counted. */
+  readonly signal?: AbortSignal;
+}
+
+type Classification = 'failure' | 'success' | 'ignore';
+
+const MAX_FORCE_MS = 7 * 86_400_000;
+
+/**
+ * One breaker: protects calls to one dependency. Decides every call from this
+ * replica's view of the circuit with no I/O; the store (memory or Redis) keeps
+ * the record. `F` is what the breaker's `fallback` returns.
+ */
+export class Breaker<F = never> {
+  private readonly driver: CircuitDriver;
+  private session: ProbeSession | undefined;
+  private log: Logger | undefined;
+
+  /** @internal Created by `box.breaker()`. */
+  constructor(
+    /** The breaker (dependency) name. */
+    readonly name: string,
+    /** The validated options. */
+    readonly options: ResolvedBreakerOptions,
+    private readonly host: BreakerHost,
+    private readonly fallback: ((error: unknown) => F | Promise<F>) | undefined,
+  ) {
+    this.driver = host.store.createDriver(options, {
+      name,
+      onTransition: (transition) => {
+        this.onTransition(transition);
+      },
+    });
+  }
+
+  /** This replica's view of the state, synchronously: `closed`, `open` or `half_open`. */
+  get state(): BreakerState {
+    return toBreakerState(this.driver.view.state);
+  }
+
+  /**
+   * Runs `fn` through the breaker. While closed it runs at once and its outcome
+   * is counted; while open it is refused with `DependencyUnhealthy` (or served
+   * by `fallback`); when a probe is due, exactly one call in the fleet is the trial.
+   * @throws DependencyUnhealthy when refused and there is no fallback
+   * @throws CallTimeout when `timeoutMs` passes
+   * @throws BreakerBoxClosed after `box.close()`
+   */
+  async call<T>(fn: ProtectedCall<T>, callOptions?: CallOptions): Promise<T | F> {
+    const host = this.host;
+    if (host.isClosed) throw new BreakerBoxClosed(`call ${this.name}`);
+    const state = this.driver.view.state;
+    if (state !== 'closed' && state !== 'forced_closed') return this.callNotClosed(fn, callOptions);
+    const options = this.options;
+    const signal = callOptions?.signal;
+    const start = options.measuresDuration ? host.clock.now() : 0;
+    host.enter();
+    let result: T;
+    try {
+      result =
+        options.timeoutMs === undefined && signal === undefined
+          ? await fn(NEVER_ABORTED)
+          : await runBounded(fn, this.name, options.timeoutMs, signal);
+    } catch (error) {
+      host.leave();
+      return this.onCallError(error, start, signal);
+    }
+    host.leave();
+    const now = host.clock.now();
+    this.driver.recordOutcome(
+      options.measuresDuration && now - start >= options.slowCallDurationMs
+        ? Outcome.SlowSuccess
+        : Outcome.Success,
+      now,
+      undefined,
+    );
+    return result;
+  }
+
+  /** The shared record (Redis: the fleet's; memory: this process's). */
+  async snapshot(): Promise<BreakerSnapshot> {
+    this.assertOpen('read a snapshot');
+    return toBreakerSnapshot(this.name, this.options.critical, await this.driver.snapshot());
+  }
+
+  /**
+   * Forces the breaker open, fleet-wide, for `forMs` (or until `forceClosed`/`reset`).
+   * When the time is up the breaker probes like any open breaker.
+   * @throws InvalidBreakerOptions for a bad `forMs`
+   */
+  async forceOpen(options: { readonly forMs?: number } = {}): Promise<void> {
+    this.assertOpen('force a breaker open');
+    const forMs = options.forMs;
+    if (forMs !== undefined && (!Number.isInteger(forMs) || forMs < 1 || forMs > MAX_FORCE_MS)) {
+      throw new InvalidBreakerOptions(
+        'forMs',
+        forMs,
+        `must be an integer from 1 to ${MAX_FORCE_MS}`,
+      );
+    }
+    await this.force('open', forMs ?? 0);
+  }
+
+  /** Forces the breaker closed, fleet-wide: every call runs and nothing trips it until `reset`. */
+  async forceClosed(): Promise<void> {
+    this.assertOpen('force a breaker closed');
+    await this.force('closed', 0);
+  }
+
+  /** Back to closed with an empty window and no backoff, fleet-wide; clears any override. */
+  async reset(): Promise<void> {
+    this.assertOpen('reset a breaker');
+    await this.force('reset', 0);
+  }
+
+  private async force(mode: ForceMode, forMs: number): Promise<void> {
+    await this.driver.force(mode, forMs);
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.host.isClosed) throw new BreakerBoxClosed(operation);
+  }
+
+  private async callNotClosed<T>(
+    fn: ProtectedCall<T>,
+    callOptions: CallOptions | undefined,
+  ): Promise<T | F> {
+    const now = this.host.clock.now();
+    const view = this.driver.view;
+    const session = this.session;
+    if (view.state === 'half_open') {
+      if (
+        session !== undefined &&
+        session.token === view.probeToken &&
+        now < view.probeLeaseUntil
+      ) {
+        if (this.options.probe === undefined && session.tryAdmit())
+          return this.runTrial(session, fn, callOptions);
+        return this.reject(now);
+      }
+      if (now < view.probeLeaseUntil) return this.reject(now);
+    } else if (view.openUntil === 0 || now < view.openUntil) {
+      return this.reject(now);
+    }
+    if (session !== undefined && !session.granted && !session.finished) return this.reject(now);
+    return this.startProbe(fn, callOptions);
+  }
+
+  private async startProbe<T>(
+    fn: ProtectedCall<T>,
+    callOptions: CallOptions | undefined,
+  ): Promise<T | F> {
+    const options = this.options;
+    const session = new ProbeSession(
+      randomUUID(),
+      options.permittedCalls,
+      options.successThreshold,
+    );
+    if (this.session !== undefined) this.session.finished = true;
+    this.session = session;
+    let granted = false;
+    try {
+      granted = (await this.driver.beginProbe(session.token)).granted;
+    } catch (error) {
+      this.logger().warn({ err: error }, 'could not begin a probe');
+    }
+    if (!granted || session.finished) {
+      session.finished = true;
+      if (this.session === session) this.session = undefined;
+      return this.reject(this.host.clock.now());
+    }
+    session.granted = true;
+    if (options.probe !== undefined) {
+      this.runProbeCheck(session, options.probe);
+      return this.reject(this.host.clock.now());
+    }
+    session.tryAdmit();
+    return this.runTrial(session, fn, callOptions);
+  }
+
+  private async runTrial<T>(
+    session: ProbeSession,
+    fn: ProtectedCall<T>,
+    callOptions: CallOptions | undefined,
+  ): Promise<T | F> {
+    const signal = callOptions?.signal;
+    const start = this.host.clock.now();
+    this.host.enter();
+    let result: T;
+    try {
+      result = await runBounded(fn, this.name, this.trialTimeoutMs(), signal);
+    } catch (error) {
+      this.host.leave();
+      const kind = this.classify(error, signal);
+      if (kind === 'ignore') {
+        session.release();
+        throw error;
+      }
+      this.settleTrial(session, kind === 'success', error, start);
+      if (kind === 'failure' && this.fallback !== undefined) return this.fallback(error);
+      throw error;
+    }
+    this.host.leave();
+    this.settleTrial(session, true, undefined, start);
+    return result;
+  }
+
+  private runProbeCheck(
+    session: ProbeSession,
+    probe: (signal: AbortSignal) => Promise<unknown>,
+  ): void {
+    const start = this.host.clock.now();
+    runBounded(probe, this.name, this.trialTimeoutMs(), undefined).then(
+      () => {
+        this.settleTrial(session, true, undefined, start);
+      },
+      (error: unknown) => {
+        this.settleTrial(session, false, error, start);
+      },
+    );
+  }
+
+  private settleTrial(
+    session: ProbeSession,
+    success: boolean,
+    error: unknown,
+    start: number,
+  ): void {
+    const slow =
+      this.options.measuresDuration &&
+      this.host.clock.now() - start >= this.options.slowCallDurationMs;
+    const passed = success && !slow;
+    const ends = passed ? session.succeed() : session.fail();
+    if (!ends) return;
+    if (this.session === session) this.session = undefined;
+    this.driver.endProbe(session.token, passed, error).then(
+      (accepted) => {
+        if (!accepted) this.logger().warn({ token: session.token }, 'stale probe result refused');
+      },
+      (endError: unknown) => {
+        this.logger().warn({ err: endError }, 'could not report the probe result');
+      },
+    );
+  }
+
+  private trialTimeoutMs(): number {
+    return this.options.timeoutMs ?? this.options.circuit.probeLeaseMs;
+  }
+
+  private onCallError(
+    error: unknown,
+    start: number,
+    signal: AbortSignal | undefined,
+  ): FallbackResult<F> {
+    const kind = this.classify(error, signal);
+    if (kind === 'ignore') throw error;
+    const options = this.options;
+    const now = this.host.clock.now();
+    const slow = options.measuresDuration && now - start >= options.slowCallDurationMs;
+    if (kind === 'success') {
+      this.driver.recordOutcome(slow ? Outcome.SlowSuccess : Outcome.Success, now, undefined);
+      throw error;
+    }
+    this.driver.recordOutcome(slow ? Outcome.SlowFailure : Outcome.Failure, now, error);
+    if (this.fallback !== undefined) return this.fallback(error);
+    throw error;
+  }
+
+  private classify(error: unknown, signal: AbortSignal | undefined): Classification {
+    if (error instanceof CallTimeout && error.dependency === this.name) return 'failure';
+    if (signal?.aborted === true) return 'ignore';
+    const isFailure = this.options.isFailure;
+    if (isFailure === undefined) return 'failure';
+    let verdict: boolean | 'ignore';
+    try {
+      verdict = isFailure(error);
+    } catch (classifierError) {
+      this.logger().warn(
+        { err: classifierError },
+        'isFailure threw; counting the call as a failure',
+      );
+      return 'failure';
+    }
+    return verdict === 'ignore' ? 'ignore' : verdict ? 'failure' : 'success';
+  }
+
+  private reject(now: number): FallbackResult<F> {
+    const error = rejectionFor(
+      this.name,
+      this.driver.view,
+      now,
+      this.options.circuit.openBackoff.baseMs,
+    );
+    if (this.fallback !== undefined) return this.fallback(error);
+    throw error;
+  }
+
+  private onTransition(transition: CircuitTransition): void {
+    const session = this.session;
+    if (
+      session !== undefined &&
+      session.granted &&
+      (transition.to !== 'half_open' || this.driver.view.probeToken !== session.token)
+    ) {
+      session.finished = true;
+      this.session = undefined;
+    }
+    const host = this.host;
+    const retryAfterMs =
+      transition.openUntil > 0 && (transition.to === 'open' || transition.to === 'forced_open')
+        ? Math.max(0, transition.openUntil - transition.at)
+        : 0;
+    const event = {
+      breaker: this.name,
+      from: transition.from,
+      to: transition.to,
+      epoch: transition.epoch,
+      reason: transition.reason,
+      retryAfterMs,
+      replicaId: host.replicaId,
+      at: transition.at,
+      openUntil: transition.openUntil > 0 ? transition.openUntil : null,
+    };
+    this.logger().info(
+      {
+        from: event.from,
+        to: event.to,
+        reason: event.reason,
+        epoch: event.epoch,
+        retryAfterMs,
+        replicaId: host.replicaId,
+      },
+      `breaker ${this.name}: ${event.from} -> ${event.to} (${event.reason})`,
+    );
+    host.emitTransition(event);
+  }
+
+  private logger(): Logger {
+    return (this.log ??= this.host.logger.child({ breaker: this.name }));
+  }
+}
+
+/** What a refused or failed call resolves to when the breaker has a fallback. */
+type FallbackResult<F> = F | Promise<F>;

@@ -1,0 +1,32 @@
+import type { RejectingState } from '../errors/dependency-unhealthy.js';
+import { DependencyUnhealthy } from '../errors/dependency-unhealthy.js';
+import type { CircuitView } from '../store/circuit-driver.js';
+
+/**
+ * Builds the {@link DependencyUnhealthy} for a refused call. The stack trace
+ * is skipped: it would always point into `breaker.call`, and capturing it is
+ * most of the cost of a rejection.
+ */
+export function rejectionFor(
+  dependency: string,
+  view: CircuitView,
+  now: number,
+  retryHintMs: number,
+): DependencyUnhealthy {
+  let state: RejectingState;
+  let retryAfterMs: number;
+  if (view.state === 'half_open') {
+    state = 'half_open';
+    retryAfterMs = Math.min(retryHintMs, Math.max(0, view.probeLeaseUntil - now));
+  } else {
+    state = view.state === 'forced_open' ? 'forced_open' : 'open';
+    retryAfterMs = view.openUntil === 0 ? retryHintMs : Math.max(0, view.openUntil - now);
+  }
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new DependencyUnhealthy({ dependency, retryAfterMs, state });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

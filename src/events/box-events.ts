@@ -1,0 +1,36 @@
+import type { CircuitState, TransitionReason } from '../engine/types.js';
+import type { StoreMode } from '../store/circuit-driver.js';
+
+/** A breaker's state change, as seen by this replica (resilience4j/cockatiel style). */
+export interface TransitionEvent {
+  /** The breaker (dependency) name. */
+  readonly breaker: string;
+  readonly from: CircuitState;
+  readonly to: CircuitState;
+  /** The record's epoch after the change: increases by one per transition, fleet-wide. */
+  readonly epoch: number;
+  readonly reason: TransitionReason;
+  /** For an opening: ms until a probe may be tried (0 otherwise or when open until cleared). */
+  readonly retryAfterMs: number;
+  /** The replica that observed (and, unless learnt from the fleet, made) the change. */
+  readonly replicaId: string;
+  /** When it happened, ms since the Unix epoch. */
+  readonly at: number;
+  /** When an open breaker may be probed, ms since the Unix epoch; null if not open or open until cleared. */
+  readonly openUntil: number | null;
+}
+
+/** The box moved between keeping state in Redis (`shared`) and in this process (`local`). */
+export interface ModeChangeEvent {
+  readonly from: StoreMode;
+  readonly to: StoreMode;
+  /** Why, for people: the Redis error or `redis answered`. */
+  readonly reason: string;
+  readonly at: number;
+}
+
+/** Every event a box emits, by name. */
+export interface BreakerBoxEvents {
+  transition: TransitionEvent;
+  mode: ModeChangeEvent;
+}

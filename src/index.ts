@@ -1,0 +1,21 @@
+export * from './errors/index.js';
+export * from './box/create-breaker-box.js';
+export * from './box/breaker-box.js';
+export type * from './box/box-options.js';
+export * from './breaker/breaker.js';
+export type * from './breaker/breaker-options.js';
+export type * from './breaker/breaker-snapshot.js';
+export type { ProtectedCall } from './breaker/bounded-call.js';
+export type * from './events/box-events.js';
+export type { Listener, Unsubscribe } from './events/typed-events.js';
+export type {
+  BreakerState,
+  CircuitState,
+  TransitionReason,
+  WindowCounts,
+  WindowTotals,
+} from './engine/types.js';
+export { LEGAL_TRANSITIONS, isLegalTransition } from './engine/transition-table.js';
+export type { StoreMode } from './store/circuit-driver.js';
+export type { Clock, RandomSource } from './util/clock.js';
+export type { RedisConnectionOption } from './redis/connection-option.js';

@@ -1,0 +1,7 @@
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+
+/** The logger a box uses when none is given: pino at `info`, named `breakerbox`. */
+export function createDefaultLogger(): Logger {
+  return pino({ name: 'breakerbox', level: 'info' });
+}

@@ -1,0 +1,15 @@
+import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
+import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.js';
+
+/**
+ * Where a box keeps its breakers' state: in this process's memory, or in Redis
+ * shared by the fleet. One store per box, one driver per breaker.
+ */
+export interface BreakerStore {
+  /** `memory` with no Redis; `shared` or `local` (Redis unreachable) with one. */
+  readonly mode: StoreMode;
+  /** Creates the driver of one breaker. */
+  createDriver(options: ResolvedBreakerOptions, context: DriverContext): CircuitDriver;
+  /** Stops timers and connections after a final flush. */
+  close(): Promise<void>;
+}
