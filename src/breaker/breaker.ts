@@ -326,10 +326,11 @@ export class Breaker<F = never> {
       this.session = undefined;
     }
     const host = this.host;
-    const retryAfterMs =
+    const openUntil =
       transition.openUntil > 0 && (transition.to === 'open' || transition.to === 'forced_open')
-        ? Math.max(0, transition.openUntil - transition.at)
-        : 0;
+        ? transition.openUntil
+        : null;
+    const retryAfterMs = openUntil === null ? 0 : Math.max(0, openUntil - transition.at);
     const event = {
       breaker: this.name,
       from: transition.from,
@@ -339,7 +340,7 @@ export class Breaker<F = never> {
       retryAfterMs,
       replicaId: host.replicaId,
       at: transition.at,
-      openUntil: transition.openUntil > 0 ? transition.openUntil : null,
+      openUntil,
     };
     this.logger().info(
       {
