@@ -52,3 +52,23 @@ export function assertAllowedPort(port: number): void {
     throw new Error(`harness: port ${port} belongs to the machine's Redis and is off limits`);
   }
 }
+
+/** Flags whose value (at the given offset) is a port the server binds or connects to. */
+const PORT_FLAGS = new Map<string, number>([
+  ['--port', 1],
+  ['--replicaof', 2],
+  ['--slaveof', 2],
+  ['--cluster-port', 1],
+]);
+
+/**
+ * Throws if redis-server arguments would bind to, or replicate from, a
+ * forbidden port (e.g. `['--replicaof', '127.0.0.1', '6379']`).
+ */
+export function assertNoForbiddenPortArgs(args: readonly string[]): void {
+  args.forEach((arg, i) => {
+    const offset = PORT_FLAGS.get(arg.toLowerCase());
+    const value = offset === undefined ? undefined : args[i + offset];
+    if (value !== undefined && /^\d+$/.test(value)) assertAllowedPort(Number(value));
+  });
+}

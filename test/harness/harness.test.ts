@@ -115,6 +115,9 @@ describe('startRedis options and failures', () => {
 
   it('refuses the machine port 6379 without touching it', async () => {
     await expect(startRedis({ port: 6379 })).rejects.toThrow(/off limits/);
+    await expect(startRedis({ args: ['--replicaof', '127.0.0.1', '6379'] })).rejects.toThrow(
+      /off limits/,
+    );
   });
 
   it('fails with the server output when redis-server cannot start', async () => {

@@ -2,19 +2,22 @@ import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { hasExited, trackClient, untrackClient } from './cleanup.js';
-import { LOOPBACK, assertAllowedPort, getFreePort } from './free-port.js';
-import { probeInfo, withProbe } from './probe.js';
+import {
+  LOOPBACK,
+  assertAllowedPort,
+  assertNoForbiddenPortArgs,
+  getFreePort,
+} from './free-port.js';
+import { waitForServerReady } from './readiness.js';
 import {
   baseServerArgs,
   createServerFiles,
-  describeExit,
   readLogTail,
   removeDataFiles,
   spawnServer,
   waitForExit,
 } from './server-process.js';
 import type { ServerFiles } from './server-process.js';
-import { FatalWaitError, waitUntil } from './wait.js';
 
 /** Default time a server gets to answer PING after being spawned. */
 export const DEFAULT_READY_TIMEOUT_MS = 5_000;
@@ -64,8 +67,8 @@ export class RedisProcess {
    */
   static async launch(spec: LaunchSpec, fixedPort?: number): Promise<RedisProcess> {
     if (fixedPort !== undefined) assertAllowedPort(fixedPort);
-    const files = createServerFiles();
     for (let attempt = 1; ; attempt++) {
+      const files = createServerFiles();
       const port = fixedPort ?? (await getFreePort());
       const server = new RedisProcess(port, files, spec);
       try {
@@ -198,32 +201,13 @@ export class RedisProcess {
     const child = spawnServer(this.spec.buildArgs(this.port, this.files), this.files);
     this.child = child;
     this.paused = false;
-    const label = `${this.spec.label} (pid ${String(child.pid)}, port ${this.port})`;
-    try {
-      // Probe over the private unix socket first: it can only reach our own
-      // process, never another server that happens to hold the port.
-      await waitUntil(
-        async () => {
-          if (hasExited(child)) throw new FatalWaitError(`${label} ${describeExit(child)}`);
-          await withProbe({ path: this.files.socketPath }, (r) => r.ping(), 500);
-          return true;
-        },
-        {
-          timeoutMs: this.spec.readyTimeoutMs,
-          intervalMs: 50,
-          description: `${label} to answer PING`,
-        },
-      );
-      const info = await probeInfo({ host: this.host, port: this.port }, 'server', 2_000);
-      if (info.get('process_id') !== String(child.pid)) {
-        throw new Error(`${label}: TCP port answered from another process`);
-      }
-    } catch (err) {
-      if (!hasExited(child)) child.kill('SIGKILL');
-      await waitForExit(child, EXIT_TIMEOUT_MS);
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new Error(`Failed to start ${label}: ${reason}\n${this.logTail()}`, { cause: err });
-    }
+    await waitForServerReady({
+      child,
+      files: this.files,
+      port: this.port,
+      label: this.spec.label,
+      timeoutMs: this.spec.readyTimeoutMs,
+    });
   }
 }
 
@@ -233,6 +217,7 @@ export function redisServerArgs(
   files: ServerFiles,
   options: StartRedisOptions = {},
 ): string[] {
+  assertNoForbiddenPortArgs(options.args ?? []);
   const args = baseServerArgs(port, files);
   if (options.replicaOf) {
     assertAllowedPort(options.replicaOf.port);

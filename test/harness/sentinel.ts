@@ -115,6 +115,62 @@ async function queryMasterAddress(sentinels: HostPort[], name: string): Promise<
   throw lastError;
 }
 
+interface GroupProcesses {
+  master: RedisProcess;
+  replica: RedisProcess;
+  sentinelProcesses: RedisProcess[];
+}
+
+/** Starts and settles every process of the group; stops what it started on failure. */
+async function launchProcesses(name: string, settleTimeoutMs: number): Promise<GroupProcesses> {
+  const started: RedisProcess[] = [];
+  try {
+    const master = await startRedis();
+    started.push(master);
+    const replica = await startRedis({ replicaOf: { host: master.host, port: master.port } });
+    started.push(replica);
+    await waitUntil(
+      async () => {
+        const info = await probeInfo(replica, 'replication');
+        const onMaster = await probeInfo(master, 'replication');
+        return (
+          info.get('master_link_status') === 'up' &&
+          (onMaster.get('slave0') ?? '').includes('state=online')
+        );
+      },
+      {
+        timeoutMs: settleTimeoutMs,
+        description: `replica ${replica.port} to sync from master ${master.port}`,
+        details: () => replica.logTail(),
+      },
+    );
+    const results = await Promise.allSettled([1, 2, 3].map(() => startSentinel(name, master.port)));
+    const sentinelProcesses: RedisProcess[] = [];
+    for (const result of results) {
+      if (result.status === 'fulfilled') sentinelProcesses.push(result.value);
+    }
+    started.push(...sentinelProcesses);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    await waitUntil(
+      async () => {
+        const settled = await Promise.all(sentinelProcesses.map((s) => sentinelIsSettled(s, name)));
+        return settled.every(Boolean);
+      },
+      {
+        timeoutMs: settleTimeoutMs,
+        intervalMs: 250,
+        description: 'sentinels to discover the master, the replica and each other',
+        details: () => sentinelProcesses.map((s) => s.logTail(10)).join('\n'),
+      },
+    );
+    return { master, replica, sentinelProcesses };
+  } catch (err) {
+    await Promise.allSettled(started.map((p) => p.kill()));
+    throw err;
+  }
+}
+
 /**
  * Starts a master, a replica of it, and three sentinels monitoring it
  * (quorum 2, down-after 1 s, failover-timeout 5 s), then waits until the
@@ -126,40 +182,8 @@ export async function startSentinelGroup(
 ): Promise<SentinelGroup> {
   const name = options.name ?? 'mymaster';
   const settleTimeoutMs = options.settleTimeoutMs ?? 30_000;
-  const master = await startRedis();
-  const replica = await startRedis({ replicaOf: { host: master.host, port: master.port } });
-  await waitUntil(
-    async () => {
-      const info = await probeInfo(replica, 'replication');
-      const onMaster = await probeInfo(master, 'replication');
-      return (
-        info.get('master_link_status') === 'up' &&
-        (onMaster.get('slave0') ?? '').includes('state=online')
-      );
-    },
-    {
-      timeoutMs: settleTimeoutMs,
-      description: `replica ${replica.port} to sync from master ${master.port}`,
-      details: () => replica.logTail(),
-    },
-  );
-  const sentinelProcesses = await Promise.all(
-    [1, 2, 3].map(() => startSentinel(name, master.port)),
-  );
+  const { master, replica, sentinelProcesses } = await launchProcesses(name, settleTimeoutMs);
   const sentinels = sentinelProcesses.map((s) => ({ host: s.host, port: s.port }));
-  await waitUntil(
-    async () => {
-      const settled = await Promise.all(sentinels.map((s) => sentinelIsSettled(s, name)));
-      return settled.every(Boolean);
-    },
-    {
-      timeoutMs: settleTimeoutMs,
-      intervalMs: 250,
-      description: 'sentinels to discover the master, the replica and each other',
-      details: () => sentinelProcesses.map((s) => s.logTail(10)).join('\n'),
-    },
-  );
-
   const sentinelOptions = { sentinels, name };
   return {
     name,
