@@ -25,6 +25,10 @@ export interface BreakerBoxOptions {
   readonly flushIntervalMs?: number;
   /** No Redis command waits longer than this, in ms. Default 250. */
   readonly commandTimeoutMs?: number;
+  /** How often records that may be stale (breakers not closed) are re-read from Redis, in ms. Default 1,000. */
+  readonly refreshIntervalMs?: number;
+  /** How long `createBreakerBox` waits for Redis to answer, in ms. Default 2,000. */
+  readonly connectTimeoutMs?: number;
   /** How long `close()` waits for calls in flight, in ms. Default 5,000. */
   readonly drainTimeoutMs?: number;
   /** Time source (tests use a fake). Default `Date.now`. */
@@ -41,6 +45,8 @@ export interface ResolvedBoxOptions {
   readonly logger: Logger;
   readonly flushIntervalMs: number;
   readonly commandTimeoutMs: number;
+  readonly refreshIntervalMs: number;
+  readonly connectTimeoutMs: number;
   readonly drainTimeoutMs: number;
   readonly clock: Clock;
   readonly random: RandomSource;
@@ -64,6 +70,8 @@ const schema = z.strictObject({
   logger: loggerSchema.optional(),
   flushIntervalMs: z.int().min(5).max(60_000).optional(),
   commandTimeoutMs: z.int().min(1).max(60_000).optional(),
+  refreshIntervalMs: z.int().min(10).max(600_000).optional(),
+  connectTimeoutMs: z.int().min(10).max(600_000).optional(),
   drainTimeoutMs: z.int().min(0).max(600_000).optional(),
   clock: z
     .custom<Clock>(
@@ -94,6 +102,8 @@ export function resolveBoxOptions(input: BreakerBoxOptions | undefined): Resolve
     logger: options.logger ?? createDefaultLogger(),
     flushIntervalMs: options.flushIntervalMs ?? 100,
     commandTimeoutMs: options.commandTimeoutMs ?? 250,
+    refreshIntervalMs: options.refreshIntervalMs ?? 1_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 2_000,
     drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ForceMode } from '../engine/circuit.js';
 import type { BreakerState, CircuitTransition } from '../engine/types.js';
@@ -47,8 +46,8 @@ export class Breaker<F = never> {
   ) {
     this.driver = host.store.createDriver(options, {
       name,
-      onTransition: (transition) => {
-        this.onTransition(transition);
+      onTransition: (transition, replicaId) => {
+        this.onTransition(transition, replicaId ?? host.replicaId);
       },
     });
   }
@@ -171,24 +170,22 @@ export class Breaker<F = never> {
     callOptions: CallOptions | undefined,
   ): Promise<T | F> {
     const options = this.options;
-    const session = new ProbeSession(
-      randomUUID(),
-      options.permittedCalls,
-      options.successThreshold,
-    );
+    const session = new ProbeSession(options.permittedCalls, options.successThreshold);
     if (this.session !== undefined) this.session.finished = true;
     this.session = session;
-    let granted = false;
+    let token: string | undefined;
     try {
-      granted = (await this.driver.beginProbe(session.token)).granted;
+      const grant = await this.driver.beginProbe();
+      if (grant.granted) token = grant.token;
     } catch (error) {
       this.logger().warn({ err: error }, 'could not begin a probe');
     }
-    if (!granted || session.finished) {
+    if (token === undefined || session.finished) {
       session.finished = true;
       if (this.session === session) this.session = undefined;
       return this.reject(this.host.clock.now());
     }
+    session.token = token;
     session.granted = true;
     if (options.probe !== undefined) {
       this.runProbeCheck(session, options.probe);
@@ -287,8 +284,10 @@ export class Breaker<F = never> {
   }
 
   private classify(error: unknown, signal: AbortSignal | undefined): Classification {
-    if (error instanceof CallTimeout && error.dependency === this.name) return 'failure';
+    // The caller gave up first: whatever follows (its abort reason, or our own
+    // timeout when the call ignored the abort) says nothing about the dependency.
     if (signal?.aborted === true) return 'ignore';
+    if (error instanceof CallTimeout && error.dependency === this.name) return 'failure';
     const isFailure = this.options.isFailure;
     if (isFailure === undefined) return 'failure';
     let verdict: boolean | 'ignore';
@@ -315,7 +314,7 @@ export class Breaker<F = never> {
     throw error;
   }
 
-  private onTransition(transition: CircuitTransition): void {
+  private onTransition(transition: CircuitTransition, replicaId: string): void {
     const session = this.session;
     if (
       session !== undefined &&
@@ -338,7 +337,7 @@ export class Breaker<F = never> {
       epoch: transition.epoch,
       reason: transition.reason,
       retryAfterMs,
-      replicaId: host.replicaId,
+      replicaId,
       at: transition.at,
       openUntil,
     };
@@ -349,7 +348,7 @@ export class Breaker<F = never> {
         reason: event.reason,
         epoch: event.epoch,
         retryAfterMs,
-        replicaId: host.replicaId,
+        replicaId,
       },
       `breaker ${this.name}: ${event.from} -> ${event.to} (${event.reason})`,
     );

@@ -4,7 +4,9 @@
  * flight comes from the store granting the token to one replica only.
  */
 export class ProbeSession {
-  /** True once the store has granted the token. */
+  /** The fencing token, once the store has granted the trial ('' before). */
+  token = '';
+  /** True once the store has granted the trial. */
   granted = false;
   /** True once a result has been reported (or the session was superseded). */
   finished = false;
@@ -12,7 +14,6 @@ export class ProbeSession {
   private successes = 0;
 
   constructor(
-    readonly token: string,
     private readonly permittedCalls: number,
     private readonly successThreshold: number,
   ) {}

@@ -8,8 +8,8 @@ export type BreakerBoxErrorCode =
   | 'CALL_TIMEOUT'
   | 'BREAKERBOX_CLOSED'
   | 'REDIS_UNAVAILABLE'
-  | 'STALE_PROBE'
-  | 'ILLEGAL_TRANSITION';
+  | 'ILLEGAL_TRANSITION'
+  | 'REDIS_SCRIPT_ERROR';
 
 /**
  * Base class of every breakerbox error: a real `Error` with a stable `code`.

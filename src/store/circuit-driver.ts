@@ -12,12 +12,13 @@ export type CircuitView = Pick<
 
 /** Whether a probe was granted, and if not, why. */
 export type ProbeGrant =
-  { readonly granted: true } | { readonly granted: false; readonly refusal: ProbeRefusal };
+  | { readonly granted: true; readonly token: string }
+  | { readonly granted: false; readonly refusal: ProbeRefusal };
 
 /** Where the box's breakers keep their state. */
 export type StoreMode = 'memory' | 'shared' | 'local';
 
-/** The full record of one circuit as a store reports it (times on this process's clock). */
+/** The full record of one circuit as a store reports it (times on the store's clock: Redis TIME when shared). */
 export interface DriverSnapshot {
   readonly record: CircuitRecord;
   readonly window: WindowTotals;
@@ -28,8 +29,11 @@ export interface DriverSnapshot {
   readonly at: number;
 }
 
-/** Called by a driver for every transition it observes, local or fleet-wide. */
-export type TransitionListener = (transition: CircuitTransition) => void;
+/**
+ * Called by a driver for every transition it observes, local or fleet-wide;
+ * `replicaId` names the replica that made it when another one did.
+ */
+export type TransitionListener = (transition: CircuitTransition, replicaId?: string) => void;
 
 /**
  * One breaker's connection to its store. The in-memory driver decides on the
@@ -41,8 +45,8 @@ export interface CircuitDriver {
   readonly view: CircuitView;
   /** Counts one finished call (never does I/O). */
   recordOutcome(outcome: Outcome, now: number, error: unknown): void;
-  /** Asks for the half-open trial with fencing token `token`. */
-  beginProbe(token: string): Promise<ProbeGrant>;
+  /** Asks for the half-open trial; a grant carries the fencing token. */
+  beginProbe(): Promise<ProbeGrant>;
   /** Reports the trial's result; a stale token's result is refused (returns false). */
   endProbe(token: string, success: boolean, error: unknown): Promise<boolean>;
   /** Operator override. */

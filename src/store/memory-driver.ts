@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ForceMode } from '../engine/circuit.js';
 import { Circuit } from '../engine/circuit.js';
 import type { CircuitTransition, Outcome } from '../engine/types.js';
@@ -43,11 +44,12 @@ export class MemoryDriver implements CircuitDriver {
     this.publish(this.circuit.recordOne(this.replicaId, outcome, now, this.nextRandom));
   }
 
-  beginProbe(token: string): Promise<ProbeGrant> {
+  beginProbe(): Promise<ProbeGrant> {
+    const token = randomUUID();
     const result = this.circuit.beginProbe(token, this.clock.now());
     if (!result.granted) return Promise.resolve(result);
     this.publish(result.transition);
-    return Promise.resolve({ granted: true });
+    return Promise.resolve({ granted: true, token });
   }
 
   endProbe(token: string, success: boolean, error: unknown): Promise<boolean> {

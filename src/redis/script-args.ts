@@ -1,0 +1,27 @@
+import type { CircuitConfig } from '../engine/types.js';
+
+/**
+ * The config the scripts decide with, as the JSON they decode. Short keys:
+ * f failure rate, s slow-call rate, m minimum calls, q minimum replicas,
+ * w window type, wm window ms, wb buckets, ws window size, bb/bx/bm/bj backoff
+ * base, max, multiplier, jitter, pl probe lease ms. Numbers survive the trip
+ * bit-for-bit (shortest round-trip decimals, parsed by strtod).
+ */
+export function scriptConfig(config: CircuitConfig): string {
+  const window = config.window;
+  return JSON.stringify({
+    f: config.failureRateThreshold,
+    s: config.slowCallRateThreshold,
+    m: config.minimumCalls,
+    q: config.minimumReplicas,
+    w: window.type,
+    wm: window.type === 'time' ? window.windowMs : 0,
+    wb: window.type === 'time' ? window.buckets : 1,
+    ws: window.type === 'count' ? window.size : 0,
+    bb: config.openBackoff.baseMs,
+    bx: config.openBackoff.maxMs,
+    bm: config.openBackoff.multiplier,
+    bj: config.openBackoff.jitter,
+    pl: config.probeLeaseMs,
+  });
+}

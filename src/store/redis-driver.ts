@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
+import type { ForceMode, ProbeRefusal } from '../engine/circuit.js';
+import { tripReason } from '../engine/circuit.js';
+import type { CircuitTransition, Outcome } from '../engine/types.js';
+import type { BreakerKeys } from '../redis/keys.js';
+import type { HeldLock } from '../redis/probe-lock.js';
+import type { ScriptReply, SharedSnapshot } from '../redis/script-reply.js';
+import { ResultCode } from '../redis/script-reply.js';
+import { scriptConfig } from '../redis/script-args.js';
+import { errorMessage } from '../util/error-message.js';
+import type {
+  CircuitDriver,
+  CircuitView,
+  DriverContext,
+  DriverSnapshot,
+  ProbeGrant,
+} from './circuit-driver.js';
+import type { SharedStoreServices } from './shared-store-services.js';
+
+const CLOSED_VIEW: CircuitView = Object.freeze({
+  state: 'closed',
+  epoch: 0,
+  openUntil: 0,
+  backoffStep: 0,
+  probeToken: '',
+  probeLeaseUntil: 0,
+});
+const NO_REPLICAS = Object.freeze({});
+
+/**
+ * A breaker whose record lives in Redis. The hot path reads `view` (the last
+ * shared snapshot, on this process's clock) and counts outcomes locally; the
+ * store flushes them in one script call per breaker per flush interval, and
+ * every reply or published transition refreshes the view.
+ */
+export class RedisDriver implements CircuitDriver {
+  view: CircuitView = CLOSED_VIEW;
+  /** True while counted outcomes wait for the next flush. */
+  dirty = false;
+  /** When the view was last refreshed from Redis (local clock). */
+  lastSyncAt = 0;
+  /** The script keys (state, window, events). */
+  readonly scriptKeys: readonly string[];
+  private shared: SharedSnapshot | undefined;
+  private emittedEpoch = 0;
+  private successes = 0;
+  private failures = 0;
+  private slowSuccesses = 0;
+  private slowFailures = 0;
+  private lastError: unknown = undefined;
+  private readonly config: string;
+  private readonly locks = new Map<string, HeldLock>();
+
+  constructor(
+    private readonly options: ResolvedBreakerOptions,
+    private readonly context: DriverContext,
+    private readonly keys: BreakerKeys,
+    private readonly store: SharedStoreServices,
+  ) {
+    this.scriptKeys = [keys.state, keys.window, keys.events];
+    this.config = scriptConfig(options.circuit);
+  }
+
+  /** The breaker's name. */
+  get name(): string {
+    return this.context.name;
+  }
+
+  recordOutcome(outcome: Outcome, now: number, error: unknown): void {
+    if (this.view.state !== 'closed') return;
+    switch (outcome) {
+      case 0:
+        this.successes++;
+        break;
+      case 1:
+        this.failures++;
+        break;
+      case 2:
+        this.slowSuccesses++;
+        break;
+      case 3:
+        this.slowFailures++;
+        break;
+    }
+    if (!this.dirty) {
+      this.dirty = true;
+      this.store.markDirty(this);
+    }
+    if (outcome === 0) return;
+    if ((outcome & 1) !== 0) this.lastError = error;
+    if (this.wouldTrip()) this.store.flushUrgently(now);
+  }
+
+  /** Takes the counted outcomes as the record script's ARGV (after the config), resetting them. */
+  takeBatch(): string[] {
+    const batch = [
+      this.config,
+      this.name,
+      this.store.replicaId,
+      String(this.successes),
+      String(this.failures),
+      String(this.slowSuccesses),
+      String(this.slowFailures),
+      this.lastError === undefined ? '' : errorMessage(this.lastError),
+      String(this.store.random()),
+      this.store.channel,
+      randomUUID(),
+    ];
+    this.successes = this.failures = this.slowSuccesses = this.slowFailures = 0;
+    this.lastError = undefined;
+    this.dirty = false;
+    return batch;
+  }
+
+  /** Puts back a batch whose flush failed, so no outcome is lost. */
+  restoreBatch(batch: readonly string[]): void {
+    this.successes += Number(batch[3]);
+    this.failures += Number(batch[4]);
+    this.slowSuccesses += Number(batch[5]);
+    this.slowFailures += Number(batch[6]);
+    if (!this.dirty) {
+      this.dirty = true;
+      this.store.markDirty(this);
+    }
+  }
+
+  /** Adopts a script's reply (and the transition it made, if any). */
+  adoptReply(reply: ScriptReply): void {
+    this.adopt(reply.snapshot, reply.transition, this.store.replicaId);
+  }
+
+  /** Adopts a snapshot published by any replica on the transitions channel. */
+  adoptPublished(
+    snapshot: SharedSnapshot,
+    transition: CircuitTransition | undefined,
+    replicaId: string,
+  ): void {
+    this.adopt(snapshot, transition, replicaId);
+  }
+
+  async beginProbe(): Promise<ProbeGrant> {
+    const lock = await this.store.probeLock.tryAcquire(
+      this.keys.probe,
+      this.options.circuit.probeLeaseMs,
+    );
+    if (lock === undefined) return { granted: false, refusal: 'probe_in_progress' };
+    let reply: ScriptReply;
+    try {
+      reply = await this.store.run(
+        'breakerboxBeginProbeV1',
+        this.scriptKeys,
+        [
+          this.config,
+          this.name,
+          this.store.replicaId,
+          lock.token,
+          this.store.channel,
+          randomUUID(),
+        ],
+        [ResultCode.Ok, ResultCode.NotOpen, ResultCode.NotDue, ResultCode.ProbeInProgress],
+      );
+    } catch (error) {
+      this.release(lock);
+      throw error;
+    }
+    this.adoptReply(reply);
+    if (reply.code !== ResultCode.Ok) {
+      this.release(lock);
+      return { granted: false, refusal: refusalOf(reply.code) };
+    }
+    this.locks.set(lock.token, lock);
+    return { granted: true, token: lock.token };
+  }
+
+  async endProbe(token: string, success: boolean, error: unknown): Promise<boolean> {
+    const lock = this.locks.get(token);
+    this.locks.delete(token);
+    try {
+      const reply = await this.store.run(
+        'breakerboxEndProbeV1',
+        this.scriptKeys,
+        [
+          this.config,
+          this.name,
+          this.store.replicaId,
+          token,
+          success ? '1' : '0',
+          String(this.store.random()),
+          success || error === undefined ? '' : errorMessage(error),
+          this.store.channel,
+          randomUUID(),
+        ],
+        [ResultCode.Ok, ResultCode.StaleProbe],
+      );
+      this.adoptReply(reply);
+      return reply.code === ResultCode.Ok;
+    } finally {
+      if (lock !== undefined) this.release(lock);
+    }
+  }
+
+  async force(mode: ForceMode, forMs: number): Promise<void> {
+    const reply = await this.store.run(
+      'breakerboxForceV1',
+      this.scriptKeys,
+      [
+        this.config,
+        this.name,
+        this.store.replicaId,
+        mode,
+        String(forMs),
+        this.store.channel,
+        randomUUID(),
+      ],
+      [ResultCode.Ok],
+    );
+    this.adoptReply(reply);
+  }
+
+  async snapshot(): Promise<DriverSnapshot> {
+    const reply = await this.refresh();
+    const s = reply.snapshot;
+    const { calls, failures, slowCalls, replicas } = s.window;
+    return {
+      record: {
+        state: s.state,
+        epoch: s.epoch,
+        openUntil: s.openUntil,
+        backoffStep: s.backoffStep,
+        probeToken: s.probeToken,
+        probeLeaseUntil: s.probeLeaseUntil,
+        changedAt: s.changedAt,
+        reason: s.reason,
+      },
+      window: { calls, failures, slowCalls, replicas },
+      lastError: s.lastError === '' ? null : s.lastError,
+      lastErrorAt: s.lastErrorAt === 0 ? null : s.lastErrorAt,
+      mode: this.store.mode,
+      at: s.now,
+    };
+  }
+
+  /** Reads the shared record and adopts it. */
+  async refresh(): Promise<ScriptReply> {
+    const reply = await this.store.run(
+      'breakerboxSnapshotV1',
+      this.scriptKeys.slice(0, 2),
+      [this.config],
+      [ResultCode.Ok],
+    );
+    this.adoptReply(reply);
+    return reply;
+  }
+
+  /** Lets go of every held probe lock (on close). */
+  releaseAll(): void {
+    for (const lock of this.locks.values()) this.release(lock);
+    this.locks.clear();
+  }
+
+  private release(lock: HeldLock): void {
+    lock.release().catch((error: unknown) => {
+      this.store.logger.debug(
+        { err: error, breaker: this.name },
+        'probe lock release failed (it expires)',
+      );
+    });
+  }
+
+  private wouldTrip(): boolean {
+    const window = this.shared?.window;
+    const pendingBad = this.failures + this.slowSuccesses + this.slowFailures > 0;
+    const iAmCounted = window?.replicas[this.store.replicaId];
+    const alreadyBad =
+      iAmCounted !== undefined && (iAmCounted.failures > 0 || iAmCounted.slowCalls > 0);
+    return (
+      tripReason(this.options.circuit, {
+        calls:
+          (window?.calls ?? 0) +
+          this.successes +
+          this.failures +
+          this.slowSuccesses +
+          this.slowFailures,
+        failures: (window?.failures ?? 0) + this.failures + this.slowFailures,
+        slowCalls: (window?.slowCalls ?? 0) + this.slowSuccesses + this.slowFailures,
+        badReplicas: (window?.badReplicas ?? 0) + (pendingBad && !alreadyBad ? 1 : 0),
+        replicas: NO_REPLICAS,
+      }) !== undefined
+    );
+  }
+
+  private adopt(
+    snapshot: SharedSnapshot,
+    transition: CircuitTransition | undefined,
+    replicaId: string,
+  ): void {
+    const known = this.shared;
+    if (known !== undefined && known.incarnation === snapshot.incarnation) {
+      if (snapshot.epoch < known.epoch) return;
+      if (snapshot.epoch === known.epoch && snapshot.now < known.now) return;
+    }
+    const previous = this.view.state;
+    const offset = this.store.offset;
+    this.shared = snapshot;
+    this.lastSyncAt = this.store.clock.now();
+    this.view = {
+      state: snapshot.state,
+      epoch: snapshot.epoch,
+      openUntil: offset.toLocal(snapshot.openUntil),
+      backoffStep: snapshot.backoffStep,
+      probeToken: snapshot.probeToken,
+      probeLeaseUntil: offset.toLocal(snapshot.probeLeaseUntil),
+    };
+    const rebuilt = known !== undefined && known.incarnation !== snapshot.incarnation;
+    if ((snapshot.epoch > this.emittedEpoch || rebuilt) && snapshot.reason !== '') {
+      this.emittedEpoch = snapshot.epoch;
+      const seen =
+        transition?.epoch === snapshot.epoch
+          ? transition
+          : {
+              from: previous,
+              to: snapshot.state,
+              reason: snapshot.reason,
+              epoch: snapshot.epoch,
+              at: snapshot.changedAt,
+              openUntil: snapshot.openUntil,
+            };
+      this.context.onTransition(seen, transition?.epoch === snapshot.epoch ? replicaId : undefined);
+    } else if (rebuilt) {
+      this.emittedEpoch = snapshot.epoch;
+    }
+  }
+}
+
+function refusalOf(code: number): ProbeRefusal {
+  switch (code) {
+    case ResultCode.NotOpen:
+      return 'not_open';
+    case ResultCode.NotDue:
+      return 'not_due';
+    default:
+      return 'probe_in_progress';
+  }
+}

@@ -1,0 +1,84 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { CircuitTransition } from '../engine/types.js';
+import type { SharedSnapshot } from '../redis/script-reply.js';
+import { snapshotSchema, transitionSchema } from '../redis/script-reply.js';
+
+/** One message of the transitions channel. */
+export interface TransitionMessage {
+  readonly name: string;
+  readonly replicaId: string;
+  readonly snapshot: SharedSnapshot;
+  readonly transition: CircuitTransition | undefined;
+}
+
+/** What the feed calls back. */
+export interface TransitionFeedHandlers {
+  onMessage(message: TransitionMessage): void;
+  /** The subscriber reconnected and resubscribed: messages may have been lost meanwhile. */
+  onResubscribed(): void;
+}
+
+const messageSchema = z.object({
+  n: z.string(),
+  r: z.string(),
+  s: snapshotSchema,
+  t: transitionSchema.optional(),
+});
+
+/**
+ * The subscription to `<ns>:transitions` on a dedicated connection. ioredis
+ * resubscribes after a reconnect; the feed then tells the store to re-read
+ * every record, since messages published meanwhile are gone.
+ */
+export class TransitionFeed {
+  private started = false;
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly channel: string,
+    private readonly logger: Logger,
+    private readonly handlers: TransitionFeedHandlers,
+  ) {}
+
+  /** Subscribes. */
+  async start(): Promise<void> {
+    this.subscriber.on('message', (channel: string, raw: string) => {
+      if (channel === this.channel) this.receive(raw);
+    });
+    this.subscriber.on('ready', () => {
+      if (this.started) this.handlers.onResubscribed();
+    });
+    await this.subscriber.subscribe(this.channel);
+    this.started = true;
+  }
+
+  /** Unsubscribes and closes the subscriber connection. */
+  async stop(): Promise<void> {
+    this.started = false;
+    await this.subscriber.quit().catch(() => {
+      this.subscriber.disconnect();
+    });
+  }
+
+  private receive(raw: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      this.logger.warn({ channel: this.channel }, 'unreadable transition message');
+      return;
+    }
+    const parsed = messageSchema.safeParse(json);
+    if (!parsed.success) {
+      this.logger.warn(
+        { channel: this.channel, problem: parsed.error.message },
+        'malformed transition message',
+      );
+      return;
+    }
+    const { n, r, s, t } = parsed.data;
+    this.handlers.onMessage({ name: n, replicaId: r, snapshot: s, transition: t });
+  }
+}
