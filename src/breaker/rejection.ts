@@ -3,7 +3,9 @@ import { DependencyUnhealthy } from '../errors/dependency-unhealthy.js';
 import type { CircuitView } from '../store/circuit-driver.js';
 
 /**
- * Builds the {@link DependencyUnhealthy} for a refused call. The stack trace
+ * Builds the {@link DependencyUnhealthy} for a refused call: `half_open` with a
+ * short retry hint while a trial is (or is being) run, else the open state and
+ * the time left until openUntil. The stack trace
  * is skipped: it would always point into `breaker.call`, and capturing it is
  * most of the cost of a rejection.
  */
@@ -18,6 +20,10 @@ export function rejectionFor(
   if (view.state === 'half_open') {
     state = 'half_open';
     retryAfterMs = Math.min(retryHintMs, Math.max(0, view.probeLeaseUntil - now));
+  } else if (view.openUntil > 0 && now >= view.openUntil) {
+    // Due for a probe that this replica or another is taking: a trial is under way.
+    state = 'half_open';
+    retryAfterMs = retryHintMs;
   } else {
     state = view.state === 'forced_open' ? 'forced_open' : 'open';
     retryAfterMs = view.openUntil === 0 ? retryHintMs : Math.max(0, view.openUntil - now);
