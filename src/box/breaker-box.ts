@@ -62,6 +62,9 @@ export class BreakerBox implements BreakerHost {
     this.events = new TypedEvents((error, event) => {
       this.logger.error({ err: error, event }, 'a breakerbox event listener threw');
     });
+    store.setModeListener((event) => {
+      this.emitMode(event);
+    });
   }
 
   /** Where state lives now: `memory` (no Redis), `shared` (Redis) or `local` (Redis unreachable). */

@@ -9,7 +9,39 @@ export function firstDifference(
   a: ResolvedBreakerOptions,
   b: ResolvedBreakerOptions,
 ): { readonly path: string; readonly value: unknown } | undefined {
-  return diff(a, b, '');
+  return diff(asGiven(a), asGiven(b), '');
+}
+
+/**
+ * Resolved options laid out like `BreakerOptions`, so a difference is
+ * reported under the name the user wrote (`openBackoff.baseMs`, not the
+ * internal `circuit.openBackoff.baseMs`).
+ */
+function asGiven(o: ResolvedBreakerOptions): Record<string, unknown> {
+  const c = o.circuit;
+  const w = c.window;
+  return {
+    failureRateThreshold: c.failureRateThreshold,
+    slowCallRateThreshold: c.slowCallRateThreshold,
+    slowCallDurationMs: o.slowCallDurationMs,
+    minimumCalls: c.minimumCalls,
+    windowType: w.type,
+    ...(w.type === 'time'
+      ? { windowMs: w.windowMs, windowBuckets: w.buckets }
+      : { windowSize: w.size }),
+    timeoutMs: o.timeoutMs,
+    openBackoff: c.openBackoff,
+    isFailure: o.isFailure,
+    halfOpen: {
+      permittedCalls: o.permittedCalls,
+      successThreshold: o.successThreshold,
+      maxDurationMs: c.probeLeaseMs,
+    },
+    minimumReplicas: c.minimumReplicas,
+    fallback: o.fallback,
+    critical: o.critical,
+    probe: o.probe,
+  };
 }
 
 function diff(a: unknown, b: unknown, path: string): { path: string; value: unknown } | undefined {

@@ -17,3 +17,8 @@ export class IllegalTransition extends BreakerBoxError {
     this.to = to;
   }
 }
+
+/** Type guard for {@link IllegalTransition}. */
+export function isIllegalTransition(value: unknown): value is IllegalTransition {
+  return value instanceof IllegalTransition;
+}

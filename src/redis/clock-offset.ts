@@ -33,4 +33,9 @@ export class ClockOffset {
   toLocal(redisMs: number): number {
     return redisMs === 0 ? 0 : redisMs - this.offsetMs;
   }
+
+  /** A local timestamp on the Redis clock (0 stays 0: "none"). */
+  toRedis(localMs: number): number {
+    return localMs === 0 ? 0 : Math.round(localMs + this.offsetMs);
+  }
 }

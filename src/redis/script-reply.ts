@@ -10,6 +10,7 @@ import { RedisScriptError } from '../errors/redis-script-error.js';
 /** Result codes the scripts answer with (see each script's header). */
 export const ResultCode = {
   Ok: 0,
+  Carried: 1,
   NotOpen: -1,
   NotDue: -2,
   ProbeInProgress: -3,

@@ -15,6 +15,7 @@ export const SCRIPTS = {
   breakerboxEndProbeV1: 'end_probe-3.lua',
   breakerboxForceV1: 'force-3.lua',
   breakerboxSnapshotV1: 'snapshot-2.lua',
+  breakerboxReconcileV1: 'reconcile-3.lua',
 } as const;
 
 /** The name of one registered script command. */
@@ -27,6 +28,7 @@ declare module 'ioredis' {
     breakerboxEndProbeV1(...keysAndArgs: string[]): Result<string, Context>;
     breakerboxForceV1(...keysAndArgs: string[]): Result<string, Context>;
     breakerboxSnapshotV1(...keysAndArgs: string[]): Result<string, Context>;
+    breakerboxReconcileV1(...keysAndArgs: string[]): Result<string, Context>;
   }
 }
 

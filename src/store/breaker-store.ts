@@ -1,4 +1,5 @@
 import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
+import type { ModeChangeEvent } from '../events/box-events.js';
 import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.js';
 
 /**
@@ -10,6 +11,8 @@ export interface BreakerStore {
   readonly mode: StoreMode;
   /** Creates the driver of one breaker. */
   createDriver(options: ResolvedBreakerOptions, context: DriverContext): CircuitDriver;
+  /** Sets who hears about mode changes (the box). */
+  setModeListener(listener: (event: ModeChangeEvent) => void): void;
   /** Stops timers and connections after a final flush. */
   close(): Promise<void>;
 }

@@ -18,6 +18,10 @@ export class MemoryStore implements BreakerStore {
     return new MemoryDriver(options, context, this.replicaId, this.clock, this.random);
   }
 
+  setModeListener(): void {
+    // A memory store never changes mode.
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
 import type { ForceMode, ProbeRefusal } from '../engine/circuit.js';
-import { tripReason } from '../engine/circuit.js';
+import { Circuit, tripReason } from '../engine/circuit.js';
 import type { CircuitTransition, Outcome } from '../engine/types.js';
 import type { BreakerKeys } from '../redis/keys.js';
 import type { HeldLock } from '../redis/probe-lock.js';
@@ -9,6 +9,7 @@ import type { ScriptReply, SharedSnapshot } from '../redis/script-reply.js';
 import { ResultCode } from '../redis/script-reply.js';
 import { scriptConfig } from '../redis/script-args.js';
 import { errorMessage } from '../util/error-message.js';
+import { localRecordFrom } from './local-record.js';
 import type {
   CircuitDriver,
   CircuitView,
@@ -51,6 +52,10 @@ export class RedisDriver implements CircuitDriver {
   private lastError: unknown = undefined;
   private readonly config: string;
   private readonly locks = new Map<string, HeldLock>();
+  /** The in-memory engine that decides while Redis is unreachable (local mode); undefined when shared. */
+  private local: Circuit | undefined;
+  private localSince = 0;
+  private localRandom = 0;
 
   constructor(
     private readonly options: ResolvedBreakerOptions,
@@ -68,7 +73,19 @@ export class RedisDriver implements CircuitDriver {
   }
 
   recordOutcome(outcome: Outcome, now: number, error: unknown): void {
+    const local = this.local;
+    if (local !== undefined) {
+      if (this.view.state === 'closed') this.count(outcome, error);
+      this.publishLocal(local.recordOne(this.store.replicaId, outcome, now, this.localRandom));
+      return;
+    }
     if (this.view.state !== 'closed') return;
+    this.count(outcome, error);
+    if (outcome !== 0 && this.wouldTrip()) this.store.flushUrgently(now);
+  }
+
+  /** Counts an outcome for the next flush. */
+  private count(outcome: Outcome, error: unknown): void {
     switch (outcome) {
       case 0:
         this.successes++;
@@ -87,9 +104,7 @@ export class RedisDriver implements CircuitDriver {
       this.dirty = true;
       this.store.markDirty(this);
     }
-    if (outcome === 0) return;
     if ((outcome & 1) !== 0) this.lastError = error;
-    if (this.wouldTrip()) this.store.flushUrgently(now);
   }
 
   /** Takes the counted outcomes as the record script's ARGV (after the config), resetting them. */
@@ -115,13 +130,24 @@ export class RedisDriver implements CircuitDriver {
 
   /** Puts back a batch whose flush failed, so no outcome is lost. */
   restoreBatch(batch: readonly string[]): void {
-    this.successes += Number(batch[3]);
-    this.failures += Number(batch[4]);
-    this.slowSuccesses += Number(batch[5]);
-    this.slowFailures += Number(batch[6]);
+    const counts = {
+      successes: Number(batch[3]),
+      failures: Number(batch[4]),
+      slowSuccesses: Number(batch[5]),
+      slowFailures: Number(batch[6]),
+    };
+    this.successes += counts.successes;
+    this.failures += counts.failures;
+    this.slowSuccesses += counts.slowSuccesses;
+    this.slowFailures += counts.slowFailures;
     if (!this.dirty) {
       this.dirty = true;
       this.store.markDirty(this);
+    }
+    const local = this.local;
+    if (local !== undefined) {
+      const now = this.store.clock.now();
+      this.publishLocal(local.record(this.store.replicaId, counts, now, this.localRandom));
     }
   }
 
@@ -140,10 +166,24 @@ export class RedisDriver implements CircuitDriver {
   }
 
   async beginProbe(): Promise<ProbeGrant> {
-    const lock = await this.store.probeLock.tryAcquire(
-      this.keys.probe,
-      this.options.circuit.probeLeaseMs,
-    );
+    const local = this.local;
+    if (local !== undefined) {
+      const token = randomUUID();
+      const result = local.beginProbe(token, this.store.clock.now());
+      if (!result.granted) return result;
+      this.publishLocal(result.transition);
+      return { granted: true, token };
+    }
+    let lock: HeldLock | undefined;
+    try {
+      lock = await this.store.probeLock.tryAcquire(
+        this.keys.probe,
+        this.options.circuit.probeLeaseMs,
+      );
+    } catch (error) {
+      this.store.reportTrouble(error);
+      throw error;
+    }
     if (lock === undefined) return { granted: false, refusal: 'probe_in_progress' };
     let reply: ScriptReply;
     try {
@@ -176,6 +216,13 @@ export class RedisDriver implements CircuitDriver {
   async endProbe(token: string, success: boolean, error: unknown): Promise<boolean> {
     const lock = this.locks.get(token);
     this.locks.delete(token);
+    const local = this.local;
+    if (local !== undefined) {
+      if (lock !== undefined) this.release(lock);
+      const result = local.endProbe(token, success, this.store.clock.now(), this.localRandom);
+      if (result.accepted) this.publishLocal(result.transition);
+      return result.accepted;
+    }
     try {
       const reply = await this.store.run(
         'breakerboxEndProbeV1',
@@ -201,6 +248,11 @@ export class RedisDriver implements CircuitDriver {
   }
 
   async force(mode: ForceMode, forMs: number): Promise<void> {
+    const local = this.local;
+    if (local !== undefined) {
+      this.publishLocal(local.force(mode, forMs, this.store.clock.now()));
+      return;
+    }
     const reply = await this.store.run(
       'breakerboxForceV1',
       this.scriptKeys,
@@ -219,6 +271,8 @@ export class RedisDriver implements CircuitDriver {
   }
 
   async snapshot(): Promise<DriverSnapshot> {
+    const local = this.local;
+    if (local !== undefined) return this.localSnapshot(local);
     const reply = await this.refresh();
     const s = reply.snapshot;
     const { calls, failures, slowCalls, replicas } = s.window;
@@ -251,6 +305,131 @@ export class RedisDriver implements CircuitDriver {
     );
     this.adoptReply(reply);
     return reply;
+  }
+
+  /**
+   * Local mode: from now on this breaker decides with an in-memory engine,
+   * starting from the last shared record (deadlines moved onto this clock),
+   * with its own window (quorum of one: a replica alone must protect itself)
+   * and process-local single flight. Outcomes not yet flushed count in it too.
+   */
+  goLocal(): void {
+    if (this.local !== undefined) return;
+    const now = this.store.clock.now();
+    const seed =
+      this.shared === undefined ? undefined : localRecordFrom(this.shared, this.store.offset);
+    const local = new Circuit({ ...this.options.circuit, minimumReplicas: 1 }, seed);
+    this.local = local;
+    this.localSince = now;
+    this.localRandom = this.store.random();
+    this.view = local.current;
+    this.publishLocal(
+      local.record(
+        this.store.replicaId,
+        {
+          successes: this.successes,
+          failures: this.failures,
+          slowSuccesses: this.slowSuccesses,
+          slowFailures: this.slowFailures,
+        },
+        now,
+        this.localRandom,
+      ),
+    );
+  }
+
+  /**
+   * Back from local mode: carries this replica's lone decisions into the shared
+   * record (the reconcile script's merge rules), adopts the result, and keeps
+   * the outcomes counted meanwhile for the next flush (dropped if the outage
+   * outlasted a time window: they would have left it anyway).
+   */
+  async reconcile(): Promise<void> {
+    const local = this.local;
+    if (local === undefined) return;
+    const record = local.current;
+    const offset = this.store.offset;
+    const reply = await this.store.run(
+      'breakerboxReconcileV1',
+      this.scriptKeys,
+      [
+        this.config,
+        this.name,
+        this.store.replicaId,
+        record.state,
+        String(offset.toRedis(record.openUntil)),
+        String(record.backoffStep),
+        record.reason,
+        String(Math.max(record.epoch, this.shared?.epoch ?? 0)),
+        this.store.channel,
+        randomUUID(),
+      ],
+      [ResultCode.Ok, ResultCode.Carried],
+    );
+    if (this.local !== local) return;
+    const before = this.view.state;
+    this.local = undefined;
+    const window = this.options.circuit.window;
+    if (window.type === 'time' && this.store.clock.now() - this.localSince > window.windowMs) {
+      this.successes = this.failures = this.slowSuccesses = this.slowFailures = 0;
+    }
+    // The reconciled record is authoritative: adopt it whatever the epochs, and
+    // tell listeners only if this replica's state changes by it.
+    const snapshot = reply.snapshot;
+    this.shared = undefined;
+    this.emittedEpoch = Number.MAX_SAFE_INTEGER;
+    this.adoptReply(reply);
+    this.emittedEpoch = snapshot.epoch;
+    if (before !== snapshot.state && snapshot.reason !== '') {
+      this.context.onTransition(
+        {
+          from: before,
+          to: snapshot.state,
+          reason: snapshot.reason,
+          epoch: snapshot.epoch,
+          at: snapshot.changedAt,
+          openUntil: snapshot.openUntil,
+        },
+        reply.transition === undefined ? undefined : this.store.replicaId,
+      );
+    }
+  }
+
+  /** True while this breaker decides locally. */
+  get isLocal(): boolean {
+    return this.local !== undefined;
+  }
+
+  private localSnapshot(local: Circuit): DriverSnapshot {
+    const at = this.store.clock.now();
+    const { calls, failures, slowCalls, replicas } = local.totals(at);
+    return {
+      record: local.current,
+      window: { calls, failures, slowCalls, replicas },
+      lastError:
+        this.shared?.lastError === undefined || this.shared.lastError === ''
+          ? null
+          : this.shared.lastError,
+      lastErrorAt:
+        this.shared === undefined || this.shared.lastErrorAt === 0
+          ? null
+          : this.offsetToLocal(this.shared.lastErrorAt),
+      mode: 'local',
+      at,
+    };
+  }
+
+  private offsetToLocal(redisMs: number): number {
+    return this.store.offset.toLocal(redisMs);
+  }
+
+  private publishLocal(transition: CircuitTransition | undefined): void {
+    const local = this.local;
+    if (transition === undefined || local === undefined) return;
+    this.view = local.current;
+    this.localRandom = this.store.random();
+    this.emittedEpoch = Math.max(this.emittedEpoch, transition.epoch);
+    this.context.onTransition(transition);
   }
 
   /** Lets go of every held probe lock (on close). */
@@ -300,10 +479,11 @@ export class RedisDriver implements CircuitDriver {
       if (snapshot.epoch < known.epoch) return;
       if (snapshot.epoch === known.epoch && snapshot.now < known.now) return;
     }
-    const previous = this.view.state;
-    const offset = this.store.offset;
     this.shared = snapshot;
     this.lastSyncAt = this.store.clock.now();
+    if (this.local !== undefined) return;
+    const previous = this.view.state;
+    const offset = this.store.offset;
     this.view = {
       state: snapshot.state,
       epoch: snapshot.epoch,

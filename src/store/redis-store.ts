@@ -11,11 +11,13 @@ import type { ScriptReply } from '../redis/script-reply.js';
 import { parseScriptReply, ResultCode } from '../redis/script-reply.js';
 import type { ScriptCommand } from '../redis/scripts.js';
 import { defineScripts } from '../redis/scripts.js';
+import type { ModeChangeEvent } from '../events/box-events.js';
 import type { Clock, RandomSource } from '../util/clock.js';
 import type { BreakerStore } from './breaker-store.js';
 import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.js';
 import { RedisDriver } from './redis-driver.js';
 import type { SharedStoreServices } from './shared-store-services.js';
+import { ModeController } from './mode-controller.js';
 import { TransitionFeed } from './transition-feed.js';
 
 /**
@@ -26,7 +28,6 @@ import { TransitionFeed } from './transition-feed.js';
  * lost messages.
  */
 export class RedisStore implements BreakerStore, SharedStoreServices {
-  readonly mode: StoreMode = 'shared';
   readonly offset = new ClockOffset();
   readonly channel: string;
   readonly replicaId: string;
@@ -43,6 +44,8 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private flushAgain = false;
   private lastUrgentFlushAt = Number.NEGATIVE_INFINITY;
   private closed = false;
+  private readonly controller: ModeController;
+  private modeListener: ((event: ModeChangeEvent) => void) | undefined;
 
   private constructor(
     private readonly connections: RedisConnections,
@@ -64,6 +67,31 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       onResubscribed: () => {
         this.sweep(true);
       },
+    });
+    this.controller = new ModeController(
+      {
+        ping: async () => {
+          await connections.command.ping();
+        },
+        isConnectionReady: () => connections.command.status === 'ready',
+        goLocal: () => {
+          for (const driver of this.drivers.values()) driver.goLocal();
+        },
+        reconcile: () => this.reconcile(),
+        onChange: (event) => this.modeListener?.(event),
+      },
+      options.clock,
+      this.logger,
+      {
+        tickMs: Math.max(50, Math.min(250, options.flushIntervalMs * 2)),
+        idleHeartbeatMs: options.refreshIntervalMs,
+      },
+    );
+    connections.command.on('close', () => {
+      if (!this.closed) this.controller.reportTrouble(new Error('redis connection closed'));
+    });
+    connections.command.on('ready', () => {
+      this.controller.connectionReady();
     });
     this.flushTimer = setInterval(() => {
       void this.flush();
@@ -105,13 +133,30 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       this,
     );
     this.drivers.set(context.name, driver);
-    driver.refresh().catch((error: unknown) => {
-      this.logger.debug(
-        { err: error, breaker: context.name },
-        'first read of the shared record failed',
-      );
-    });
+    if (this.mode === 'local') {
+      driver.goLocal();
+    } else {
+      driver.refresh().catch((error: unknown) => {
+        this.logger.debug(
+          { err: error, breaker: context.name },
+          'first read of the shared record failed',
+        );
+      });
+    }
     return driver;
+  }
+
+  /** `shared` while Redis answers, `local` while breakers decide alone. */
+  get mode(): StoreMode {
+    return this.controller.mode;
+  }
+
+  setModeListener(listener: (event: ModeChangeEvent) => void): void {
+    this.modeListener = listener;
+  }
+
+  reportTrouble(error: unknown): void {
+    this.controller.reportTrouble(error);
   }
 
   async run(
@@ -121,7 +166,14 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     allowed: readonly number[],
   ): Promise<ScriptReply> {
     const sentAt = this.clock.now();
-    const raw = await this.connections.command[command](...keys, ...args);
+    let raw: unknown;
+    try {
+      raw = await this.connections.command[command](...keys, ...args);
+    } catch (error) {
+      this.controller.reportTrouble(error);
+      throw error;
+    }
+    this.controller.reportOk();
     const reply = parseScriptReply(command, raw, allowed);
     this.offset.observe(reply.snapshot.now, sentAt, this.clock.now());
     return reply;
@@ -152,9 +204,10 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.controller.stop();
     clearInterval(this.flushTimer);
     clearInterval(this.sweepTimer);
-    await this.flush();
+    if (this.mode === 'shared') await this.flush().catch(() => undefined);
     for (const driver of this.drivers.values()) driver.releaseAll();
     await this.feed.stop();
     await this.connections.command.quit().catch(() => {
@@ -165,7 +218,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private async flushLoop(): Promise<void> {
     do {
       this.flushAgain = false;
-      if (this.dirty.size === 0) return;
+      if (this.dirty.size === 0 || this.mode === 'local') return;
       const drivers = [...this.dirty];
       this.dirty.clear();
       const batches = drivers.map((driver) => driver.takeBatch());
@@ -174,18 +227,19 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
         pipeline.breakerboxRecordV1(...driver.scriptKeys, ...(batches[i] ?? []));
       });
       const sentAt = this.clock.now();
-      let results: [Error | null, unknown][] | null;
+      let results: [Error | null, unknown][] | null = null;
+      let failure: unknown = undefined;
       try {
         results = await pipeline.exec();
       } catch (error) {
-        results = null;
-        this.logger.warn({ err: error }, 'flush failed; outcomes kept for the next one');
+        failure = error;
       }
       const receivedAt = this.clock.now();
       drivers.forEach((driver, i) => {
         const batch = batches[i] ?? [];
-        const [error, raw] = results?.[i] ?? [new Error('no reply'), undefined];
+        const [error, raw] = results?.[i] ?? [failure ?? new Error('no reply'), undefined];
         if (error !== null) {
+          failure ??= error;
           driver.restoreBatch(batch);
           return;
         }
@@ -197,7 +251,19 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
           this.logger.error({ err: parseError, breaker: driver.name }, 'unreadable record reply');
         }
       });
+      // Batches are back in place before a switch to local mode, so the local engines count them.
+      if (failure === undefined) {
+        this.controller.reportOk();
+      } else if (!this.controller.reportTrouble(failure)) {
+        this.logger.warn({ err: failure }, 'flush failed; outcomes kept for the next one');
+      }
     } while (this.shouldFlushAgain());
+  }
+
+  /** Carries every breaker's local decisions into Redis, then flushes what was counted meanwhile. */
+  private async reconcile(): Promise<void> {
+    await Promise.all([...this.drivers.values()].map((driver) => driver.reconcile()));
+    this.flushAgain = true;
   }
 
   private shouldFlushAgain(): boolean {
@@ -210,7 +276,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
    * synced for ten intervals; everything after the subscriber reconnected.
    */
   private sweep(all: boolean): void {
-    if (this.closed) return;
+    if (this.closed || this.mode === 'local') return;
     const now = this.clock.now();
     const interval = this.options.refreshIntervalMs;
     for (const driver of this.drivers.values()) {

@@ -24,6 +24,8 @@ export interface SharedStoreServices {
     args: readonly string[],
     allowed: readonly number[],
   ): Promise<ScriptReply>;
+  /** Tells the health monitor a command failed (Redis trouble moves the box to local mode). */
+  reportTrouble(error: unknown): void;
   /** Queues a driver's counted outcomes for the next flush. */
   markDirty(driver: RedisDriver): void;
   /** Flushes now (coalesced, rate-limited): the local failures would trip the breaker. */

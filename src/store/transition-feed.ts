@@ -48,7 +48,18 @@ export class TransitionFeed {
       if (channel === this.channel) this.receive(raw);
     });
     this.subscriber.on('ready', () => {
-      if (this.started) this.handlers.onResubscribed();
+      if (!this.started) return;
+      // ioredis emits 'ready' before it resends SUBSCRIBE: a re-read now could
+      // miss a transition published before the subscription is back in force.
+      // Subscribe (idempotent) and re-read once Redis has confirmed it.
+      this.subscriber.subscribe(this.channel).then(
+        () => {
+          if (this.started) this.handlers.onResubscribed();
+        },
+        (error: unknown) => {
+          this.logger.warn({ err: error, channel: this.channel }, 'resubscribe failed');
+        },
+      );
     });
     await this.subscriber.subscribe(this.channel);
     this.started = true;
