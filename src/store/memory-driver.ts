@@ -34,7 +34,8 @@ export class MemoryDriver implements CircuitDriver {
     private readonly random: RandomSource,
     private readonly mode: StoreMode = 'memory',
   ) {
-    this.circuit = new Circuit(options.circuit);
+    // One process is one replica: a quorum of more could never be reached.
+    this.circuit = new Circuit({ ...options.circuit, minimumReplicas: 1 });
     this.view = this.circuit.current;
     this.nextRandom = random();
   }

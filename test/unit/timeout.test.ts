@@ -1,0 +1,199 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CallTimeout, isCallTimeout } from '../../src/errors/call-timeout.js';
+import { caught, makeBox } from './helpers.js';
+
+/** A protected call that never settles on its own and hands out its signal. */
+function hanging(): { fn: (signal: AbortSignal) => Promise<string>; signal: () => AbortSignal } {
+  let seen: AbortSignal | undefined;
+  return {
+    fn: (signal) => {
+      seen = signal;
+      return new Promise<string>(() => undefined);
+    },
+    signal: () => {
+      if (seen === undefined) throw new Error('the protected call was not run');
+      return seen;
+    },
+  };
+}
+
+/** A protected call that rejects with the signal's reason when aborted, like fetch. */
+function abortable(): { fn: (signal: AbortSignal) => Promise<string>; signal: () => AbortSignal } {
+  let seen: AbortSignal | undefined;
+  return {
+    fn: (signal) => {
+      seen = signal;
+      return new Promise<string>((_resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          reject(signal.reason as unknown);
+        });
+      });
+    },
+    signal: () => {
+      if (seen === undefined) throw new Error('the protected call was not run');
+      return seen;
+    },
+  };
+}
+
+describe('timeoutMs (fake timers)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("aborts the call's signal with a CallTimeout and rejects with it, counted as a failure", async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 1_000 });
+    const call = hanging();
+    const result = breaker.call(call.fn);
+    const outcome = result.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await vi.advanceTimersByTimeAsync(999);
+    expect(call.signal().aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(call.signal().aborted).toBe(true);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(CallTimeout);
+    expect(call.signal().reason).toBe(error);
+    const timeout = error as CallTimeout;
+    expect(timeout.code).toBe('CALL_TIMEOUT');
+    expect(timeout.name).toBe('CallTimeout');
+    expect(timeout.dependency).toBe('payments');
+    expect(timeout.timeoutMs).toBe(1_000);
+    expect(timeout.message).toBe('payments call timed out after 1000ms');
+    expect(isCallTimeout(timeout)).toBe(true);
+
+    const snapshot = await breaker.snapshot();
+    expect(snapshot.window).toMatchObject({ calls: 1, failures: 1 });
+    expect(snapshot.lastError).toBe('CallTimeout: payments call timed out after 1000ms');
+    await box.close();
+  });
+
+  it('a timeout trips the breaker like any failure', async () => {
+    const { box, transitions } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 50, minimumCalls: 1 });
+    const result = caught(() => breaker.call(hanging().fn));
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await result).toBeInstanceOf(CallTimeout);
+    expect(breaker.state).toBe('open');
+    expect(transitions).toHaveLength(1);
+    expect(transitions[0]).toMatchObject({ from: 'closed', to: 'open', reason: 'failure_rate' });
+    await box.close();
+  });
+
+  it('isFailure cannot make a timeout ignored or a success', async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 50, isFailure: () => 'ignore' });
+    const result = caught(() => breaker.call(hanging().fn));
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await result).toBeInstanceOf(CallTimeout);
+    expect((await breaker.snapshot()).window).toMatchObject({ calls: 1, failures: 1 });
+    await box.close();
+  });
+
+  it('a call that settles in time is not aborted and leaves no timer behind', async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 1_000 });
+    let seen: AbortSignal | undefined;
+    const value = await breaker.call((signal) => {
+      seen = signal;
+      return Promise.resolve(42);
+    });
+    expect(value).toBe(42);
+    expect(seen?.aborted).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+    expect((await breaker.snapshot()).window).toMatchObject({ calls: 1, failures: 0 });
+    await box.close();
+  });
+
+  it('a synchronous throw under a timeout is a failure and clears the timer', async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 1_000 });
+    const error = await caught(() =>
+      breaker.call(() => {
+        throw new Error('sync');
+      }),
+    );
+    expect((error as Error).message).toBe('sync');
+    expect(vi.getTimerCount()).toBe(0);
+    expect((await breaker.snapshot()).window).toMatchObject({ calls: 1, failures: 1 });
+    await box.close();
+  });
+
+  it('a caller abort that the call ignores, followed by the timeout, is not counted', async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 100, minimumCalls: 1 });
+    const controller = new AbortController();
+    const call = hanging();
+    const result = caught(() => breaker.call(call.fn, { signal: controller.signal }));
+    controller.abort(new Error('caller gave up'));
+    expect(call.signal().aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await result).toBeInstanceOf(CallTimeout);
+    expect(breaker.state).toBe('closed');
+    expect((await breaker.snapshot()).window.calls).toBe(0);
+    await box.close();
+  });
+});
+
+describe('caller-supplied signal', () => {
+  it('aborting it aborts the call, rejects with its reason, and is not counted', async () => {
+    const { box } = await makeBox();
+    const fallback = vi.fn(() => 'fallback');
+    const breaker = box.breaker('payments', { minimumCalls: 1, fallback });
+    const controller = new AbortController();
+    const call = abortable();
+    const result = caught(() => breaker.call(call.fn, { signal: controller.signal }));
+    const reason = new Error('user navigated away');
+    controller.abort(reason);
+    expect(await result).toBe(reason);
+    expect(call.signal().aborted).toBe(true);
+    expect(call.signal().reason).toBe(reason);
+    expect(fallback).not.toHaveBeenCalled();
+    expect(breaker.state).toBe('closed');
+    expect((await breaker.snapshot()).window.calls).toBe(0);
+    await box.close();
+  });
+
+  it('an already aborted signal rejects at once without running the call', async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { minimumCalls: 1 });
+    const reason = new Error('already gone');
+    const fn = vi.fn(() => 'ran');
+    const error = await caught(() => breaker.call(fn, { signal: AbortSignal.abort(reason) }));
+    expect(error).toBe(reason);
+    expect(fn).not.toHaveBeenCalled();
+    expect((await breaker.snapshot()).window.calls).toBe(0);
+    await box.close();
+  });
+
+  it('a signal that never aborts changes nothing: failures still count', async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { minimumCalls: 1 });
+    const controller = new AbortController();
+    await caught(() =>
+      breaker.call(() => Promise.reject(new Error('down')), { signal: controller.signal }),
+    );
+    expect(breaker.state).toBe('open');
+    await box.close();
+  });
+});
+
+describe('timeoutMs (a small real timer)', () => {
+  it('times out a real call after 20 ms', async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 20 });
+    const call = abortable();
+    const started = performance.now();
+    const error = await caught(() => breaker.call(call.fn));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(15);
+    expect(error).toBeInstanceOf(CallTimeout);
+    expect(call.signal().reason).toBe(error);
+    await box.close();
+  });
+});
