@@ -116,7 +116,9 @@ function describeUrl(url: string): string {
 }
 
 function describeOptions(options: RedisOptions): string {
-  if (options.sentinels !== undefined && options.sentinels.length > 0) {
+  // ioredis sets `sentinels: null` on instances, whatever its types say.
+  const sentinels: unknown = options.sentinels;
+  if (Array.isArray(sentinels) && sentinels.length > 0) {
     return `sentinel master ${options.name ?? '?'}`;
   }
   if (options.path !== undefined) return `unix:${options.path}`;
