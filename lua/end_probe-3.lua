@@ -25,12 +25,6 @@ local now = nowMs()
 local r = loadRecord(KEYS[1])
 ensureRecord(KEYS[1], r, ARGV[9])
 
-if not success and ARGV[7] ~= '' then
-  r.le = ARGV[7]
-  r.la = now
-  rcall('HSET', KEYS[1], 'le', r.le, 'la', r.la)
-end
-
 local code, t = 0, nil
 if r.st ~= 'half_open' or r.pt ~= token or token == '' then
   code = -4
@@ -38,6 +32,11 @@ elseif success then
   rcall('DEL', KEYS[2])
   t = transition(r, 'closed', 'probe_succeeded', now, { ou = 0, bs = 0, pt = '', pl = 0 })
 else
+  -- Only an accepted (not fenced) failure is the dependency's last error.
+  if ARGV[7] ~= '' then
+    r.le = ARGV[7]
+    r.la = now
+  end
   local step = r.bs + 1
   rcall('DEL', KEYS[2])
   t = transition(r, 'open', 'probe_failed', now,

@@ -55,9 +55,10 @@ export class MemoryDriver implements CircuitDriver {
 
   endProbe(token: string, success: boolean, error: unknown): Promise<boolean> {
     const now = this.clock.now();
-    if (!success) this.noteError(error, now);
     const result = this.circuit.endProbe(token, success, now, this.nextRandom);
-    if (result.accepted) this.publish(result.transition);
+    if (!result.accepted) return Promise.resolve(false);
+    if (!success) this.noteError(error, now);
+    this.publish(result.transition);
     return Promise.resolve(result.accepted);
   }
 

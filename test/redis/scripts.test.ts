@@ -74,7 +74,7 @@ describe('Lua scripts on a real redis-server', () => {
       reason: 'failure_rate',
       epoch: 1,
     });
-    expect(Math.abs(reply.snapshot.now - Number(seconds) * 1000)).toBeLessThan(5_000);
+    expect(Math.abs(reply.snapshot.now - seconds * 1000)).toBeLessThan(5_000);
     expect(reply.snapshot.openUntil).toBe(reply.snapshot.now + 5_000);
     expect(reply.snapshot.lastError).toBe('boom');
     const events = await redis.xrange(breakerKeys('t', 'trips').events, '-', '+');

@@ -287,20 +287,6 @@ describe('minimumReplicas quorum', () => {
     expect(circuit.totals(1_000).badReplicas).toBe(1);
     expect(circuit.record('a', counts({ failures: 1 }), 1_001, 0.5)?.to).toBe('open');
   });
-
-  it('in a memory box (one replica) a breaker with minimumReplicas 2 never trips', async () => {
-    const { box } = await makeBox();
-    const breaker = box.breaker('payments', { minimumCalls: 1, minimumReplicas: 2 });
-    for (let i = 0; i < 10; i++)
-      await breaker.call(() => Promise.reject(new Error('x'))).catch(() => undefined);
-    expect(breaker.state).toBe('closed');
-    const snapshot = await breaker.snapshot();
-    expect(snapshot.window).toMatchObject({ calls: 10, failures: 10, failureRate: 1 });
-    expect(snapshot.window.replicas).toEqual({
-      'replica-1': { calls: 10, failures: 10, slowCalls: 0 },
-    });
-    await box.close();
-  });
 });
 
 describe('breaker time window over the fake clock', () => {
