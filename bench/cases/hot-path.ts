@@ -1,0 +1,71 @@
+/**
+ * Hot path: the cost of one successful call through a closed breaker around
+ * `async () => {}`, against a plain `await fn()`. One variant per process.
+ */
+import type { Variant } from '../lib/case-runner.js';
+import { param, runCase } from '../lib/case-runner.js';
+import type { CaseOutput, CaseParams } from '../lib/protocol.js';
+import {
+  cockatielConsecutive,
+  cockatielSampling,
+  createBox,
+  noop,
+  opossum,
+} from '../lib/subjects.js';
+import type { LoopOptions, TimedBody } from '../lib/timing.js';
+import { timeCalls } from '../lib/timing.js';
+
+function loopOptions(params: CaseParams): LoopOptions {
+  return {
+    calls: param(params, 'calls', 1_000_000),
+    rounds: param(params, 'rounds', 5),
+    warmupCalls: param(params, 'warmupCalls', 200_000),
+  };
+}
+
+async function time(body: TimedBody, params: CaseParams): Promise<CaseOutput> {
+  return { samples: await timeCalls(body, loopOptions(params)), info: {} };
+}
+
+function breakerbox(timeoutMs: number | undefined): Variant {
+  return async (params) => {
+    const box = await createBox();
+    const breaker = box.breaker('dependency', timeoutMs === undefined ? undefined : { timeoutMs });
+    const fn = noop;
+    const output = await time(() => breaker.call(fn), params);
+    if (breaker.state !== 'closed') throw new Error(`breaker ended ${breaker.state}`);
+    await box.close();
+    return output;
+  };
+}
+
+runCase({
+  plain: (params) => {
+    const fn = noop;
+    return time(() => fn(), params);
+  },
+  'breakerbox-default': breakerbox(undefined),
+  'breakerbox-timeout': breakerbox(1_000),
+  'cockatiel-consecutive': (params) => {
+    const policy = cockatielConsecutive();
+    const fn = noop;
+    return time(() => policy.execute(fn), params);
+  },
+  'cockatiel-sampling': (params) => {
+    const policy = cockatielSampling();
+    const fn = noop;
+    return time(() => policy.execute(fn), params);
+  },
+  'opossum-defaults': async (params) => {
+    const breaker = opossum();
+    const output = await time(() => breaker.fire(), params);
+    breaker.shutdown();
+    return output;
+  },
+  'opossum-no-timeout': async (params) => {
+    const breaker = opossum({ timeout: false });
+    const output = await time(() => breaker.fire(), params);
+    breaker.shutdown();
+    return output;
+  },
+});

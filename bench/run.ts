@@ -1,0 +1,123 @@
+/**
+ * `npm run bench`: runs every case of bench/registry.ts in fresh child
+ * processes (all groups in one run, interleaved in passes), prints the tables
+ * and writes docs/benchmarks.md.
+ *
+ * Options: `--group <id>` (repeatable) runs only those groups and does not
+ * write the report; `--no-write` never writes it.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatNumber } from './lib/format.js';
+import { currentLoad, describeMachine } from './lib/machine.js';
+import type { CaseOutput } from './lib/protocol.js';
+import { renderConsole, renderDocument } from './lib/report.js';
+import { ResultSet } from './lib/results.js';
+import { runCaseProcess } from './lib/spawn-case.js';
+import type { BenchCase } from './registry.js';
+import { CASES, GROUPS, validateRegistry } from './registry.js';
+import { TARGETS } from './targets.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REPORT_PATH = `${ROOT}docs/benchmarks.md`;
+const COMMAND = 'npm run bench';
+
+/** One process to start: a case and which of its passes this is. */
+interface ScheduledRun {
+  readonly spec: BenchCase;
+  readonly pass: number;
+}
+
+/**
+ * Orders the runs in passes: pass 1 runs every case once, pass 2 every case
+ * with two processes or more, and so on, so that slow drifts of the machine
+ * touch every case alike.
+ */
+function schedule(cases: readonly BenchCase[]): ScheduledRun[] {
+  const passes = Math.max(...cases.map((spec) => spec.processes));
+  const runs: ScheduledRun[] = [];
+  for (let pass = 0; pass < passes; pass++) {
+    for (const spec of cases) if (pass < spec.processes) runs.push({ spec, pass });
+  }
+  return runs;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      group: { type: 'string', multiple: true },
+      'no-write': { type: 'boolean', default: false },
+    },
+  });
+  validateRegistry(GROUPS, CASES);
+  const only = values.group;
+  const unknown = only?.filter((id) => !GROUPS.some((group) => group.id === id)) ?? [];
+  if (unknown.length > 0) throw new Error(`unknown group ${unknown.join(', ')}`);
+  const cases = CASES.filter((spec) => only === undefined || only.includes(spec.group));
+  const groups = GROUPS.filter((group) => cases.some((spec) => spec.group === group.id));
+
+  const startedAt = new Date();
+  const started = performance.now();
+  const machine = describeMachine(ROOT, ['cockatiel', 'opossum']);
+  process.stderr.write(
+    `breakerbox bench: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, load ${formatNumber(machine.load1, 2)}\n`,
+  );
+
+  const runs = schedule(cases);
+  const outputs = new Map<string, CaseOutput[]>();
+  const failures: string[] = [];
+  for (const [index, run] of runs.entries()) {
+    const passes = run.spec.processes;
+    const label = `[${String(index + 1).padStart(2)}/${runs.length}] ${run.spec.id} (process ${run.pass + 1}/${passes})`;
+    const caseStarted = performance.now();
+    try {
+      const output = await runCaseProcess(run.spec, ROOT);
+      outputs.set(run.spec.id, [...(outputs.get(run.spec.id) ?? []), output]);
+      const seconds = (performance.now() - caseStarted) / 1000;
+      const samples = output.samples
+        .map((sample) => formatNumber(sample, sample < 10 ? 3 : 1))
+        .join(' ');
+      process.stderr.write(`${label} ${formatNumber(seconds, 1)} s: ${samples}\n`);
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+      process.stderr.write(`${label} FAILED\n`);
+    }
+  }
+
+  const input = {
+    machine,
+    startedAt,
+    command: COMMAND,
+    runtimeMs: performance.now() - started,
+    loadAtEnd: currentLoad(),
+    groups,
+    results: new ResultSet(groups, cases, outputs),
+    targets: TARGETS,
+  };
+  process.stdout.write(`\n${renderConsole(input)}\n`);
+  if (failures.length > 0) {
+    process.stderr.write(`\n${failures.length} case process(es) failed:\n${failures.join('\n')}\n`);
+    process.stderr.write(`${REPORT_PATH} was not written.\n`);
+    return 1;
+  }
+  if (only !== undefined || values['no-write']) {
+    process.stderr.write(`${REPORT_PATH} was not written (partial run or --no-write).\n`);
+    return 0;
+  }
+  writeFileSync(REPORT_PATH, renderDocument(input));
+  process.stderr.write(`Wrote ${REPORT_PATH}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
