@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
-import type { ForceMode } from '../engine/circuit.js';
 import type { BreakerState, CircuitTransition } from '../engine/types.js';
 import { Outcome, toBreakerState } from '../engine/types.js';
 import { BreakerBoxClosed } from '../errors/breakerbox-closed.js';
 import { CallTimeout } from '../errors/call-timeout.js';
 import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
-import type { CircuitDriver } from '../store/circuit-driver.js';
+import type { CircuitDriver, DriverContext } from '../store/circuit-driver.js';
 import type { BreakerHost } from './breaker-host.js';
 import type { BreakerSnapshot } from './breaker-snapshot.js';
 import { toBreakerSnapshot } from './breaker-snapshot.js';
@@ -24,13 +23,14 @@ export interface CallOptions {
 type Classification = 'failure' | 'success' | 'ignore';
 
 const MAX_FORCE_MS = 7 * 86_400_000;
+const SETTLED = Promise.resolve();
 
 /**
  * One breaker: protects calls to one dependency. Decides every call from this
  * replica's view of the circuit with no I/O; the store (memory or Redis) keeps
  * the record. `F` is what the breaker's `fallback` returns.
  */
-export class Breaker<F = never> {
+export class Breaker<F = never> implements DriverContext {
   private readonly driver: CircuitDriver;
   private session: ProbeSession | undefined;
   private log: Logger | undefined;
@@ -44,12 +44,7 @@ export class Breaker<F = never> {
     private readonly host: BreakerHost,
     private readonly fallback: ((error: unknown) => F | Promise<F>) | undefined,
   ) {
-    this.driver = host.store.createDriver(options, {
-      name,
-      onTransition: (transition, replicaId) => {
-        this.onTransition(transition, replicaId ?? host.replicaId);
-      },
-    });
+    this.driver = host.store.createDriver(options, this);
   }
 
   /** This replica's view of the state, synchronously: `closed`, `open` or `half_open`. */
@@ -65,11 +60,25 @@ export class Breaker<F = never> {
    * @throws CallTimeout when `timeoutMs` passes
    * @throws BreakerBoxClosed after `box.close()`
    */
-  async call<T>(fn: ProtectedCall<T>, callOptions?: CallOptions): Promise<T | F> {
+  call<T>(fn: ProtectedCall<T>, callOptions?: CallOptions): Promise<T | F> {
     const host = this.host;
-    if (host.isClosed) throw new BreakerBoxClosed(`call ${this.name}`);
+    if (host.isClosed) return Promise.reject(new BreakerBoxClosed(`call ${this.name}`));
     const state = this.driver.view.state;
-    if (state !== 'closed' && state !== 'forced_closed') return this.callNotClosed(fn, callOptions);
+    if (state === 'closed' || state === 'forced_closed') return this.runCounted(fn, callOptions);
+    const now = host.clock.now();
+    const admission = this.admit(now);
+    if (admission === 'refuse') return this.refuse(now);
+    return admission === 'probe'
+      ? this.startProbe(fn, callOptions)
+      : this.runTrial(admission, fn, callOptions);
+  }
+
+  /** The closed path: run now, count the outcome. */
+  private async runCounted<T>(
+    fn: ProtectedCall<T>,
+    callOptions: CallOptions | undefined,
+  ): Promise<T | F> {
+    const host = this.host;
     const options = this.options;
     const signal = callOptions?.signal;
     const start = options.measuresDuration ? host.clock.now() : 0;
@@ -96,6 +105,15 @@ export class Breaker<F = never> {
     return result;
   }
 
+  /**
+   * Refuses one microtask later: the caller is awaiting by then, so the
+   * rejection never goes through Node's unhandled-rejection bookkeeping.
+   */
+  private async refuse(now: number): Promise<F> {
+    await SETTLED;
+    return this.reject(now);
+  }
+
   /** The shared record (Redis: the fleet's; memory: this process's). */
   async snapshot(): Promise<BreakerSnapshot> {
     this.assertOpen('read a snapshot');
@@ -117,34 +135,27 @@ export class Breaker<F = never> {
         `must be an integer from 1 to ${MAX_FORCE_MS}`,
       );
     }
-    await this.force('open', forMs ?? 0);
+    await this.driver.force('open', forMs ?? 0);
   }
 
   /** Forces the breaker closed, fleet-wide: every call runs and nothing trips it until `reset`. */
   async forceClosed(): Promise<void> {
     this.assertOpen('force a breaker closed');
-    await this.force('closed', 0);
+    await this.driver.force('closed', 0);
   }
 
   /** Back to closed with an empty window and no backoff, fleet-wide; clears any override. */
   async reset(): Promise<void> {
     this.assertOpen('reset a breaker');
-    await this.force('reset', 0);
-  }
-
-  private async force(mode: ForceMode, forMs: number): Promise<void> {
-    await this.driver.force(mode, forMs);
+    await this.driver.force('reset', 0);
   }
 
   private assertOpen(operation: string): void {
     if (this.host.isClosed) throw new BreakerBoxClosed(operation);
   }
 
-  private async callNotClosed<T>(
-    fn: ProtectedCall<T>,
-    callOptions: CallOptions | undefined,
-  ): Promise<T | F> {
-    const now = this.host.clock.now();
+  /** How a call is let in while the breaker is not closed: a trial slot, the probe, or refused. */
+  private admit(now: number): ProbeSession | 'probe' | 'refuse' {
     const view = this.driver.view;
     const session = this.session;
     if (view.state === 'half_open') {
@@ -153,16 +164,14 @@ export class Breaker<F = never> {
         session.token === view.probeToken &&
         now < view.probeLeaseUntil
       ) {
-        if (this.options.probe === undefined && session.tryAdmit())
-          return this.runTrial(session, fn, callOptions);
-        return this.reject(now);
+        return this.options.probe === undefined && session.tryAdmit() ? session : 'refuse';
       }
-      if (now < view.probeLeaseUntil) return this.reject(now);
+      if (now < view.probeLeaseUntil) return 'refuse';
     } else if (view.openUntil === 0 || now < view.openUntil) {
-      return this.reject(now);
+      return 'refuse';
     }
-    if (session !== undefined && !session.granted && !session.finished) return this.reject(now);
-    return this.startProbe(fn, callOptions);
+    if (session !== undefined && !session.granted && !session.finished) return 'refuse';
+    return 'probe';
   }
 
   private async startProbe<T>(
@@ -314,7 +323,12 @@ export class Breaker<F = never> {
     throw error;
   }
 
-  private onTransition(transition: CircuitTransition, replicaId: string): void {
+  /**
+   * @internal Called by the store for every transition this replica observes;
+   * `replicaId` names the replica that made it when another one did.
+   */
+  onTransition(transition: CircuitTransition, maker?: string): void {
+    const replicaId = maker ?? this.host.replicaId;
     const session = this.session;
     if (
       session !== undefined &&

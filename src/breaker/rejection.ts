@@ -5,9 +5,8 @@ import type { CircuitView } from '../store/circuit-driver.js';
 /**
  * Builds the {@link DependencyUnhealthy} for a refused call: `half_open` with a
  * short retry hint while a trial is (or is being) run, else the open state and
- * the time left until openUntil. The stack trace
- * is skipped: it would always point into `breaker.call`, and capturing it is
- * most of the cost of a rejection.
+ * the time left until openUntil. Built without a stack capture (see
+ * `DependencyUnhealthy.refusal`).
  */
 export function rejectionFor(
   dependency: string,
@@ -28,11 +27,5 @@ export function rejectionFor(
     state = view.state === 'forced_open' ? 'forced_open' : 'open';
     retryAfterMs = view.openUntil === 0 ? retryHintMs : Math.max(0, view.openUntil - now);
   }
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new DependencyUnhealthy({ dependency, retryAfterMs, state });
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  return DependencyUnhealthy.refusal({ dependency, retryAfterMs, state });
 }

@@ -8,6 +8,8 @@ import type { BreakerOptions, ErrorClassification } from './breaker-options.js';
 export interface ResolvedBreakerOptions {
   /** What the state machine (and the Lua scripts) decide with. */
   readonly circuit: CircuitConfig;
+  /** The same for one replica deciding alone (no Redis, or local mode): a quorum of one. */
+  readonly localCircuit: CircuitConfig;
   readonly slowCallDurationMs: number;
   /** Whether call durations must be measured (the slow-call rule is on). */
   readonly measuresDuration: boolean;
@@ -110,23 +112,25 @@ export function resolveBreakerOptions(input: unknown): ResolvedBreakerOptions {
   const windowType = options.windowType ?? d.windowType;
   const slowCallRateThreshold = options.slowCallRateThreshold ?? d.slowCallRateThreshold;
   const typed = input as BreakerOptions<unknown> | undefined;
+  const circuit: CircuitConfig = Object.freeze({
+    failureRateThreshold: options.failureRateThreshold ?? d.failureRateThreshold,
+    slowCallRateThreshold,
+    minimumCalls: options.minimumCalls ?? d.minimumCalls,
+    minimumReplicas: options.minimumReplicas ?? d.minimumReplicas,
+    window:
+      windowType === 'time'
+        ? Object.freeze({
+            type: 'time' as const,
+            windowMs: options.windowMs ?? d.windowMs,
+            buckets: options.windowBuckets ?? d.windowBuckets,
+          })
+        : Object.freeze({ type: 'count' as const, size: options.windowSize ?? d.windowSize }),
+    openBackoff: Object.freeze(backoff),
+    probeLeaseMs: halfOpen.maxDurationMs,
+  });
   return Object.freeze({
-    circuit: Object.freeze({
-      failureRateThreshold: options.failureRateThreshold ?? d.failureRateThreshold,
-      slowCallRateThreshold,
-      minimumCalls: options.minimumCalls ?? d.minimumCalls,
-      minimumReplicas: options.minimumReplicas ?? d.minimumReplicas,
-      window:
-        windowType === 'time'
-          ? Object.freeze({
-              type: 'time' as const,
-              windowMs: options.windowMs ?? d.windowMs,
-              buckets: options.windowBuckets ?? d.windowBuckets,
-            })
-          : Object.freeze({ type: 'count' as const, size: options.windowSize ?? d.windowSize }),
-      openBackoff: Object.freeze(backoff),
-      probeLeaseMs: halfOpen.maxDurationMs,
-    }),
+    circuit,
+    localCircuit: Object.freeze({ ...circuit, minimumReplicas: 1 }),
     slowCallDurationMs: options.slowCallDurationMs ?? d.slowCallDurationMs,
     measuresDuration: slowCallRateThreshold < 1,
     timeoutMs: options.timeoutMs,

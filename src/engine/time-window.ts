@@ -2,22 +2,61 @@ import type { OutcomeWindow, EvaluatedTotals } from './outcome-window.js';
 import { Tally, totalsOf } from './tally.js';
 import type { Outcome, OutcomeCounts } from './types.js';
 
+/**
+ * One bucket. The first replica counted in it keeps its tally inline (in
+ * process that is the only one); others get a map only when they appear,
+ * so an in-process bucket is two small objects.
+ */
 class Bucket {
-  index = -1;
-  readonly byReplica = new Map<string, Tally>();
+  replica = '';
+  readonly tally = new Tally();
+  others: Map<string, Tally> | undefined;
+
+  constructor(public index: number) {}
+
+  reuse(index: number): void {
+    this.index = index;
+    this.replica = '';
+    this.tally.reset();
+    this.others = undefined;
+  }
+
+  tallyOf(replica: string): Tally {
+    if (replica === this.replica) return this.tally;
+    if (this.replica === '') {
+      this.replica = replica;
+      return this.tally;
+    }
+    this.others ??= new Map();
+    let tally = this.others.get(replica);
+    if (tally === undefined) this.others.set(replica, (tally = new Tally()));
+    return tally;
+  }
+
+  addTo(sums: Map<string, Tally>): void {
+    if (this.replica !== '') add(sums, this.replica, this.tally);
+    if (this.others !== undefined)
+      for (const [replica, tally] of this.others) add(sums, replica, tally);
+  }
+}
+
+function add(sums: Map<string, Tally>, replica: string, tally: Tally): void {
+  let sum = sums.get(replica);
+  if (sum === undefined) sums.set(replica, (sum = new Tally()));
+  sum.addTally(tally);
 }
 
 /**
  * A time-based sliding window of `buckets` buckets of `ceil(windowMs / buckets)`
  * ms each. Bucket `i` holds calls whose time `t` has `floor(t / bucketMs) = i`;
  * the window at time `now` is the `buckets` newest bucket indexes up to now's.
- * Buckets are allocated on first use and reused in a ring, so an idle window
+ * Buckets are created on first use and reused in a ring, so an idle window
  * costs almost nothing and a busy one allocates nothing.
  */
 export class TimeWindow implements OutcomeWindow {
   private readonly bucketMs: number;
-  private ring: Bucket[] | undefined;
-  private lastIndex = -1;
+  private ring: (Bucket | undefined)[] | undefined;
+  private last: Bucket | undefined;
   private lastReplica = '';
   private lastTally: Tally | undefined;
 
@@ -38,38 +77,39 @@ export class TimeWindow implements OutcomeWindow {
 
   totals(now: number): EvaluatedTotals {
     const current = Math.floor(now / this.bucketMs);
-    const byReplica = new Map<string, Tally>();
+    const sums = new Map<string, Tally>();
     for (const bucket of this.ring ?? []) {
-      if (bucket.index <= current - this.buckets || bucket.index > current) continue;
-      for (const [replica, tally] of bucket.byReplica) {
-        let sum = byReplica.get(replica);
-        if (sum === undefined) byReplica.set(replica, (sum = new Tally()));
-        sum.addTally(tally);
-      }
+      if (bucket === undefined || bucket.index <= current - this.buckets || bucket.index > current)
+        continue;
+      bucket.addTo(sums);
     }
-    return totalsOf(byReplica);
+    return totalsOf(sums);
   }
 
   clear(): void {
     this.ring = undefined;
-    this.lastIndex = -1;
+    this.last = undefined;
     this.lastTally = undefined;
   }
 
   private tallyFor(replica: string, now: number): Tally {
     const index = Math.floor(now / this.bucketMs);
-    if (index === this.lastIndex && replica === this.lastReplica && this.lastTally !== undefined) {
+    const last = this.last;
+    if (
+      last !== undefined &&
+      last.index === index &&
+      replica === this.lastReplica &&
+      this.lastTally !== undefined
+    ) {
       return this.lastTally;
     }
-    this.ring ??= Array.from({ length: this.buckets }, () => new Bucket());
-    const bucket = this.ring[index % this.buckets];
-    if (bucket.index < index) {
-      bucket.index = index;
-      bucket.byReplica.clear();
-    }
-    let tally = bucket.byReplica.get(replica);
-    if (tally === undefined) bucket.byReplica.set(replica, (tally = new Tally()));
-    this.lastIndex = index;
+    const ring = (this.ring ??= new Array<Bucket | undefined>(this.buckets));
+    const slot = index % this.buckets;
+    let bucket = ring[slot];
+    if (bucket === undefined) ring[slot] = bucket = new Bucket(index);
+    else if (bucket.index < index) bucket.reuse(index);
+    const tally = bucket.tallyOf(replica);
+    this.last = bucket;
     this.lastReplica = replica;
     this.lastTally = tally;
     return tally;

@@ -34,15 +34,64 @@ export class DependencyUnhealthy extends BreakerBoxError {
   readonly healthState: HealthState;
 
   constructor(details: DependencyUnhealthyDetails) {
-    const healthState: HealthState = details.state === 'half_open' ? 'degraded' : 'unhealthy';
-    super(
-      `${details.dependency} is ${healthState} (${describeState(details.state)}); retry in ${formatRetry(details.retryAfterMs)}`,
-    );
+    const healthState = healthStateOf(details.state);
+    super(messageOf(details.dependency, healthState, details.state, details.retryAfterMs));
     this.dependency = details.dependency;
     this.retryAfterMs = details.retryAfterMs;
     this.state = details.state;
     this.healthState = healthState;
   }
+
+  /**
+   * @internal The refusal `breaker.call()` rejects with: the same class, fields
+   * and message, built from the prototype without running the `Error`
+   * constructor, whose stack capture costs more than all the rest of a refusal
+   * (and would always point into `breaker.call`). `instanceof`, `code`,
+   * `message` and `stack` (the first line only) behave as for any instance;
+   * only `util.types.isNativeError()` tells it apart. Each call gets its own.
+   */
+  static refusal(details: DependencyUnhealthyDetails): DependencyUnhealthy {
+    const error = Object.create(DependencyUnhealthy.prototype) as Mutable<DependencyUnhealthy>;
+    error.code = 'DEPENDENCY_UNHEALTHY';
+    error.dependency = details.dependency;
+    error.retryAfterMs = details.retryAfterMs;
+    error.state = details.state;
+    error.healthState = healthStateOf(details.state);
+    return error;
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+// A refusal has no own `message` or `stack`: these read them from its fields,
+// formatting the message only when someone looks.
+Object.defineProperties(DependencyUnhealthy.prototype, {
+  name: { value: 'DependencyUnhealthy', writable: true, configurable: true },
+  message: {
+    configurable: true,
+    get(this: DependencyUnhealthy): string {
+      return messageOf(this.dependency, this.healthState, this.state, this.retryAfterMs);
+    },
+  },
+  stack: {
+    configurable: true,
+    get(this: DependencyUnhealthy): string {
+      return `${this.name}: ${this.message}`;
+    },
+  },
+});
+
+function healthStateOf(state: RejectingState): HealthState {
+  return state === 'half_open' ? 'degraded' : 'unhealthy';
+}
+
+function messageOf(
+  dependency: string,
+  health: HealthState,
+  state: RejectingState,
+  retryAfterMs: number,
+): string {
+  return `${dependency} is ${health} (${describeState(state)}); retry in ${formatRetry(retryAfterMs)}`;
 }
 
 function describeState(state: RejectingState): string {

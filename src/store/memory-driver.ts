@@ -11,9 +11,15 @@ import type {
   DriverContext,
   DriverSnapshot,
   ProbeGrant,
-  StoreMode,
 } from './circuit-driver.js';
 import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
+
+/** What every memory driver of a box shares. */
+export interface MemoryEnvironment {
+  readonly replicaId: string;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+}
 
 /**
  * A breaker whose state lives in this process: every outcome goes straight
@@ -29,32 +35,28 @@ export class MemoryDriver implements CircuitDriver {
   constructor(
     options: ResolvedBreakerOptions,
     private readonly context: DriverContext,
-    private readonly replicaId: string,
-    private readonly clock: Clock,
-    private readonly random: RandomSource,
-    private readonly mode: StoreMode = 'memory',
+    private readonly env: MemoryEnvironment,
   ) {
-    // One process is one replica: a quorum of more could never be reached.
-    this.circuit = new Circuit({ ...options.circuit, minimumReplicas: 1 });
+    this.circuit = new Circuit(options.localCircuit);
     this.view = this.circuit.current;
-    this.nextRandom = random();
+    this.nextRandom = env.random();
   }
 
   recordOutcome(outcome: Outcome, now: number, error: unknown): void {
     if ((outcome & Outcomes.Failure) !== 0) this.noteError(error, now);
-    this.publish(this.circuit.recordOne(this.replicaId, outcome, now, this.nextRandom));
+    this.publish(this.circuit.recordOne(this.env.replicaId, outcome, now, this.nextRandom));
   }
 
   beginProbe(): Promise<ProbeGrant> {
     const token = randomUUID();
-    const result = this.circuit.beginProbe(token, this.clock.now());
+    const result = this.circuit.beginProbe(token, this.env.clock.now());
     if (!result.granted) return Promise.resolve(result);
     this.publish(result.transition);
     return Promise.resolve({ granted: true, token });
   }
 
   endProbe(token: string, success: boolean, error: unknown): Promise<boolean> {
-    const now = this.clock.now();
+    const now = this.env.clock.now();
     const result = this.circuit.endProbe(token, success, now, this.nextRandom);
     if (!result.accepted) return Promise.resolve(false);
     if (!success) this.noteError(error, now);
@@ -63,19 +65,19 @@ export class MemoryDriver implements CircuitDriver {
   }
 
   force(mode: ForceMode, forMs: number): Promise<void> {
-    this.publish(this.circuit.force(mode, forMs, this.clock.now()));
+    this.publish(this.circuit.force(mode, forMs, this.env.clock.now()));
     return Promise.resolve();
   }
 
   snapshot(): Promise<DriverSnapshot> {
-    const at = this.clock.now();
+    const at = this.env.clock.now();
     const { calls, failures, slowCalls, replicas } = this.circuit.totals(at);
     return Promise.resolve({
       record: this.circuit.current,
       window: { calls, failures, slowCalls, replicas },
       lastError: this.lastError,
       lastErrorAt: this.lastErrorAt,
-      mode: this.mode,
+      mode: 'memory',
       at,
     });
   }
@@ -88,7 +90,7 @@ export class MemoryDriver implements CircuitDriver {
   private publish(transition: CircuitTransition | undefined): void {
     if (transition === undefined) return;
     this.view = this.circuit.current;
-    this.nextRandom = this.random();
+    this.nextRandom = this.env.random();
     this.context.onTransition(transition);
   }
 }

@@ -318,7 +318,7 @@ export class RedisDriver implements CircuitDriver {
     const now = this.store.clock.now();
     const seed =
       this.shared === undefined ? undefined : localRecordFrom(this.shared, this.store.offset);
-    const local = new Circuit({ ...this.options.circuit, minimumReplicas: 1 }, seed);
+    const local = new Circuit(this.options.localCircuit, seed);
     this.local = local;
     this.localSince = now;
     this.localRandom = this.store.random();
@@ -374,11 +374,21 @@ export class RedisDriver implements CircuitDriver {
       this.successes = this.failures = this.slowSuccesses = this.slowFailures = 0;
     }
     // The reconciled record is authoritative: adopt it whatever the epochs, and
-    // tell listeners only if this replica's state changes by it.
-    const snapshot = reply.snapshot;
+    // tell listeners only if this replica's state changes by it. Unless a newer
+    // version of the same record was heard on the transitions channel while the
+    // reply was on its way (another replica changed it after this script ran):
+    // views only move forward.
+    const heard = this.shared;
+    const replied = reply.snapshot;
+    const newer =
+      heard !== undefined &&
+      heard.incarnation === replied.incarnation &&
+      heard.epoch > replied.epoch;
+    const snapshot = newer ? heard : replied;
+    const transition = newer ? undefined : reply.transition;
     this.shared = undefined;
     this.emittedEpoch = Number.MAX_SAFE_INTEGER;
-    this.adoptReply(reply);
+    this.adopt(snapshot, transition, this.store.replicaId);
     this.emittedEpoch = snapshot.epoch;
     if (before !== snapshot.state && snapshot.reason !== '') {
       this.context.onTransition(
@@ -390,7 +400,7 @@ export class RedisDriver implements CircuitDriver {
           at: snapshot.changedAt,
           openUntil: snapshot.openUntil,
         },
-        reply.transition === undefined ? undefined : this.store.replicaId,
+        transition === undefined ? undefined : this.store.replicaId,
       );
     }
   }

@@ -209,7 +209,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     clearInterval(this.sweepTimer);
     if (this.mode === 'shared') await this.flush().catch(() => undefined);
     for (const driver of this.drivers.values()) driver.releaseAll();
-    await this.feed.stop();
+    await this.feed.stop(this.options.commandTimeoutMs);
     await this.connections.command.quit().catch(() => {
       this.connections.command.disconnect();
     });

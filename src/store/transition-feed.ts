@@ -65,12 +65,24 @@ export class TransitionFeed {
     this.started = true;
   }
 
-  /** Unsubscribes and closes the subscriber connection. */
-  async stop(): Promise<void> {
+  /**
+   * Closes the subscriber connection: QUIT, or a plain disconnect when Redis
+   * does not answer within `timeoutMs` (the subscriber has no command timeout,
+   * and a hung Redis never answers: `box.close()` would hang with it).
+   */
+  async stop(timeoutMs: number): Promise<void> {
     this.started = false;
-    await this.subscriber.quit().catch(() => {
-      this.subscriber.disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    const quit = this.subscriber.quit().then(
+      () => true,
+      () => false,
+    );
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs, false);
     });
+    const quitted = await Promise.race([quit, timedOut]);
+    clearTimeout(timer);
+    if (!quitted) this.subscriber.disconnect();
   }
 
   private receive(raw: string): void {

@@ -240,16 +240,18 @@ describe('good breaker options', () => {
 describe('resolveBreakerOptions defaults', () => {
   it('fills in the documented defaults', () => {
     const resolved = resolveBreakerOptions(undefined);
+    const circuit = {
+      failureRateThreshold: 0.5,
+      slowCallRateThreshold: 1,
+      minimumCalls: 20,
+      minimumReplicas: 1,
+      window: { type: 'time', windowMs: 10_000, buckets: 10 },
+      openBackoff: { baseMs: 1_000, maxMs: 60_000, multiplier: 2, jitter: 0.2 },
+      probeLeaseMs: 30_000,
+    };
     expect(resolved).toEqual({
-      circuit: {
-        failureRateThreshold: 0.5,
-        slowCallRateThreshold: 1,
-        minimumCalls: 20,
-        minimumReplicas: 1,
-        window: { type: 'time', windowMs: 10_000, buckets: 10 },
-        openBackoff: { baseMs: 1_000, maxMs: 60_000, multiplier: 2, jitter: 0.2 },
-        probeLeaseMs: 30_000,
-      },
+      circuit,
+      localCircuit: circuit,
       slowCallDurationMs: 60_000,
       measuresDuration: false,
       timeoutMs: undefined,
@@ -263,6 +265,12 @@ describe('resolveBreakerOptions defaults', () => {
     expect(Object.isFrozen(resolved)).toBe(true);
     expect(Object.isFrozen(resolved.circuit)).toBe(true);
     expect(BREAKER_DEFAULTS.openBackoff.baseMs).toBe(resolved.circuit.openBackoff.baseMs);
+  });
+
+  it('gives one replica deciding alone a quorum of one', () => {
+    const resolved = resolveBreakerOptions({ minimumReplicas: 3, minimumCalls: 7 });
+    expect(resolved.circuit.minimumReplicas).toBe(3);
+    expect(resolved.localCircuit).toEqual({ ...resolved.circuit, minimumReplicas: 1 });
   });
 
   it('merges nested options over the nested defaults', () => {
