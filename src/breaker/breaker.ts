@@ -10,6 +10,7 @@ import type { BreakerSnapshot } from './breaker-snapshot.js';
 import { toBreakerSnapshot } from './breaker-snapshot.js';
 import type { ProtectedCall } from './bounded-call.js';
 import { NEVER_ABORTED, runBounded } from './bounded-call.js';
+import { DeadlineSlots } from './deadline-slots.js';
 import { ProbeSession } from './probe-session.js';
 import { rejectionFor } from './rejection.js';
 import type { ResolvedBreakerOptions } from './resolve-breaker-options.js';
@@ -34,6 +35,7 @@ export class Breaker<F = never> implements DriverContext {
   private readonly driver: CircuitDriver;
   private session: ProbeSession | undefined;
   private log: Logger | undefined;
+  private deadlines: DeadlineSlots | undefined;
 
   /** @internal Created by `box.breaker()`. */
   constructor(
@@ -85,10 +87,13 @@ export class Breaker<F = never> implements DriverContext {
     host.enter();
     let result: T;
     try {
+      const timeoutMs = options.timeoutMs;
       result =
-        options.timeoutMs === undefined && signal === undefined
-          ? await fn(NEVER_ABORTED)
-          : await runBounded(fn, this.name, options.timeoutMs, signal);
+        timeoutMs !== undefined
+          ? await (this.deadlines ??= new DeadlineSlots(this.name, timeoutMs)).run(fn, signal)
+          : signal === undefined
+            ? await fn(NEVER_ABORTED)
+            : await runBounded(fn, this.name, undefined, signal);
     } catch (error) {
       host.leave();
       return this.onCallError(error, start, signal);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DeadlineSlots } from '../../src/breaker/deadline-slots.js';
 import { CallTimeout, isCallTimeout } from '../../src/errors/call-timeout.js';
 import { caught, makeBox } from './helpers.js';
 
@@ -53,13 +54,15 @@ describe('timeoutMs (fake timers)', () => {
       () => undefined,
       (error: unknown) => error,
     );
+    // Never early; at most one deadline slot (10 ms for 1 s) late.
     await vi.advanceTimersByTimeAsync(999);
     expect(call.signal().aborted).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(11);
     expect(call.signal().aborted).toBe(true);
     const error = await outcome;
     expect(error).toBeInstanceOf(CallTimeout);
-    expect(call.signal().reason).toBe(error);
+    expect(call.signal().reason).toBeInstanceOf(CallTimeout);
+    expect((call.signal().reason as CallTimeout).message).toBe((error as CallTimeout).message);
     const timeout = error as CallTimeout;
     expect(timeout.code).toBe('CALL_TIMEOUT');
     expect(timeout.name).toBe('CallTimeout');
@@ -78,7 +81,7 @@ describe('timeoutMs (fake timers)', () => {
     const { box, transitions } = await makeBox();
     const breaker = box.breaker('payments', { timeoutMs: 50, minimumCalls: 1 });
     const result = caught(() => breaker.call(hanging().fn));
-    await vi.advanceTimersByTimeAsync(50);
+    await vi.advanceTimersByTimeAsync(60);
     expect(await result).toBeInstanceOf(CallTimeout);
     expect(breaker.state).toBe('open');
     expect(transitions).toHaveLength(1);
@@ -90,13 +93,13 @@ describe('timeoutMs (fake timers)', () => {
     const { box } = await makeBox();
     const breaker = box.breaker('payments', { timeoutMs: 50, isFailure: () => 'ignore' });
     const result = caught(() => breaker.call(hanging().fn));
-    await vi.advanceTimersByTimeAsync(50);
+    await vi.advanceTimersByTimeAsync(60);
     expect(await result).toBeInstanceOf(CallTimeout);
     expect((await breaker.snapshot()).window).toMatchObject({ calls: 1, failures: 1 });
     await box.close();
   });
 
-  it('a call that settles in time is not aborted and leaves no timer behind', async () => {
+  it('a call that settles in time is not aborted, and no timer outlives its deadline', async () => {
     const { box } = await makeBox();
     const breaker = box.breaker('payments', { timeoutMs: 1_000 });
     let seen: AbortSignal | undefined;
@@ -105,13 +108,14 @@ describe('timeoutMs (fake timers)', () => {
       return Promise.resolve(42);
     });
     expect(value).toBe(42);
+    await vi.advanceTimersByTimeAsync(1_010);
     expect(seen?.aborted).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
     expect((await breaker.snapshot()).window).toMatchObject({ calls: 1, failures: 0 });
     await box.close();
   });
 
-  it('a synchronous throw under a timeout is a failure and clears the timer', async () => {
+  it('a synchronous throw under a timeout is a failure, and no timer outlives its deadline', async () => {
     const { box } = await makeBox();
     const breaker = box.breaker('payments', { timeoutMs: 1_000 });
     const error = await caught(() =>
@@ -120,6 +124,7 @@ describe('timeoutMs (fake timers)', () => {
       }),
     );
     expect((error as Error).message).toBe('sync');
+    await vi.advanceTimersByTimeAsync(1_010);
     expect(vi.getTimerCount()).toBe(0);
     expect((await breaker.snapshot()).window).toMatchObject({ calls: 1, failures: 1 });
     await box.close();
@@ -133,7 +138,7 @@ describe('timeoutMs (fake timers)', () => {
     const result = caught(() => breaker.call(call.fn, { signal: controller.signal }));
     controller.abort(new Error('caller gave up'));
     expect(call.signal().aborted).toBe(true);
-    await vi.advanceTimersByTimeAsync(100);
+    await vi.advanceTimersByTimeAsync(110);
     expect(await result).toBeInstanceOf(CallTimeout);
     expect(breaker.state).toBe('closed');
     expect((await breaker.snapshot()).window.calls).toBe(0);
@@ -193,7 +198,56 @@ describe('timeoutMs (a small real timer)', () => {
     const error = await caught(() => breaker.call(call.fn));
     expect(performance.now() - started).toBeGreaterThanOrEqual(15);
     expect(error).toBeInstanceOf(CallTimeout);
-    expect(call.signal().reason).toBe(error);
+    expect(call.signal().reason).toBeInstanceOf(CallTimeout);
     await box.close();
+  });
+});
+
+describe('deadline slots (a timer per slot, not per call)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('calls whose deadlines share a slot share one timer and one signal, each rejecting on its own', async () => {
+    const slots = new DeadlineSlots('payments', 1_000);
+    expect(slots.resolutionMs).toBe(10);
+    vi.setSystemTime(20_001);
+    const first = hanging();
+    const second = hanging();
+    const a = slots.run(first.fn, undefined).catch((error: unknown) => error);
+    vi.setSystemTime(20_005);
+    const b = slots.run(second.fn, undefined).catch((error: unknown) => error);
+    expect(slots.activeSlots).toBe(1);
+    expect(first.signal()).toBe(second.signal());
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_010);
+    const [errorA, errorB] = await Promise.all([a, b]);
+    expect(errorA).toBeInstanceOf(CallTimeout);
+    expect(errorB).toBeInstanceOf(CallTimeout);
+    expect(errorA).not.toBe(errorB);
+    expect(slots.activeSlots).toBe(0);
+  });
+
+  it('never fires early, and holds no timer once its last deadline has passed', async () => {
+    const slots = new DeadlineSlots('payments', 100);
+    vi.setSystemTime(1_003);
+    const call = hanging();
+    const pending = slots.run(call.fn, undefined).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(call.signal().aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(slots.resolutionMs + 1);
+    expect(await pending).toBeInstanceOf(CallTimeout);
+
+    const quick = slots.run(() => 'done', undefined);
+    const next = slots.run(() => 'reused', undefined);
+    expect(vi.getTimerCount()).toBe(1);
+    expect(await quick).toBe('done');
+    expect(await next).toBe('reused');
+    await vi.advanceTimersByTimeAsync(100 + slots.resolutionMs);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(slots.activeSlots).toBe(0);
   });
 });
