@@ -19,6 +19,11 @@ export interface ProbeLock {
   tryAcquire(resource: string, ttlMs: number): Promise<HeldLock | undefined>;
 }
 
+/** The probe lock was not settled within the wait limit: Redis did not answer in time. */
+export class ProbeLockTimeout extends Error {
+  override name = 'ProbeLockTimeout';
+}
+
 /**
  * {@link ProbeLock} on the Redlock algorithm (`@sesamecare-oss/redlock`, the
  * maintained fork of node-redlock v5). With one Redis it is SET NX PX plus a
@@ -27,7 +32,16 @@ export interface ProbeLock {
 export class RedlockProbeLock implements ProbeLock {
   private readonly redlock: Redlock;
 
-  constructor(clients: readonly (Redis | Cluster)[], logger: Logger) {
+  /**
+   * @param waitLimitMs the longest `tryAcquire` waits (the command timeout):
+   *   Redlock cleans up a failed attempt with one more round trip before it
+   *   answers, which would double the wait of a caller when Redis hangs.
+   */
+  constructor(
+    clients: readonly (Redis | Cluster)[],
+    private readonly logger: Logger,
+    private readonly waitLimitMs: number,
+  ) {
     this.redlock = new Redlock(clients, { retryCount: 0, retryDelay: 0, retryJitter: 0 });
     this.redlock.on('error', (error: unknown) => {
       if (error instanceof ResourceLockedError) return;
@@ -35,7 +49,34 @@ export class RedlockProbeLock implements ProbeLock {
     });
   }
 
+  /** @throws ProbeLockTimeout when not settled within the wait limit (a lock taken later is let go) */
   async tryAcquire(resource: string, ttlMs: number): Promise<HeldLock | undefined> {
+    const attempt = this.acquire(resource, ttlMs);
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(resolve, this.waitLimitMs, 'timeout');
+    });
+    let first: HeldLock | undefined | 'timeout';
+    try {
+      first = await Promise.race([attempt, limit]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (first !== 'timeout') return first;
+    attempt
+      .then(
+        (late) => late?.release(),
+        () => undefined,
+      )
+      .catch((error: unknown) => {
+        this.logger.debug({ err: error, resource }, 'late probe lock release failed (it expires)');
+      });
+    throw new ProbeLockTimeout(
+      `probe lock on ${resource} not settled within ${this.waitLimitMs} ms`,
+    );
+  }
+
+  private async acquire(resource: string, ttlMs: number): Promise<HeldLock | undefined> {
     try {
       const lock = await this.redlock.acquire([resource], ttlMs);
       return {

@@ -56,7 +56,11 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     this.clock = options.clock;
     this.random = options.random;
     this.logger = options.logger.child({ component: 'redis-store' });
-    this.probeLock = new RedlockProbeLock([connections.command], this.logger);
+    this.probeLock = new RedlockProbeLock(
+      [connections.command],
+      this.logger,
+      options.commandTimeoutMs,
+    );
     defineScripts(connections.command);
     this.feed = new TransitionFeed(connections.subscriber, this.channel, this.logger, {
       onMessage: (message) => {

@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { trackProcess, waitUntil } from '../../harness/index.js';
-import type { BreakerState } from '../../../src/index.js';
+import type { BreakerState, StoreMode } from '../../../src/index.js';
 import { CONFIG_ENV, isChildMessage } from './protocol.js';
 import type { ChildMessage, Command, Replies, ReplicaConfig, Request } from './protocol.js';
 
@@ -73,7 +73,8 @@ export class Replica {
   static async start(config: ReplicaConfig, timeoutMs = START_TIMEOUT_MS): Promise<Replica> {
     const child = fork(MAIN, [], {
       cwd: ROOT,
-      execArgv: ['--import', 'tsx'],
+      // --expose-gc: the `health` command forces a full GC before reading the heap.
+      execArgv: ['--import', 'tsx', '--expose-gc'],
       env: { ...process.env, [CONFIG_ENV]: JSON.stringify(config), NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
@@ -176,6 +177,11 @@ export class Replica {
   /** This replica's local view of a breaker's state (no Redis read). */
   state(breaker: string): Promise<BreakerState> {
     return this.send({ type: 'state', breaker });
+  }
+
+  /** The box's mode: `shared` or `local`. */
+  mode(): Promise<StoreMode> {
+    return this.send({ type: 'mode' });
   }
 
   /** Kills the process (SIGKILL by default) and waits until it has exited. */

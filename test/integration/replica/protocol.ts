@@ -7,15 +7,24 @@ import type {
   BreakerOptions,
   BreakerSnapshot,
   BreakerState,
+  ModeChangeEvent,
+  StoreMode,
   TransitionEvent,
 } from '../../../src/index.js';
 
 /** Breaker options that survive JSON (no functions). */
 export type JsonBreakerOptions = Omit<BreakerOptions, 'isFailure' | 'fallback' | 'probe'>;
 
+/** Sentinel connection options that survive JSON (what ioredis takes as `{ sentinels, name }`). */
+export interface JsonSentinelOptions {
+  readonly sentinels: readonly { readonly host: string; readonly port: number }[];
+  readonly name: string;
+}
+
 /** How a replica is configured (passed as JSON in the BREAKERBOX_REPLICA env variable). */
 export interface ReplicaConfig {
-  readonly redis: string;
+  /** A redis:// URL, or Sentinel options. */
+  readonly redis: string | JsonSentinelOptions;
   readonly namespace: string;
   readonly replicaId: string;
   readonly flushIntervalMs?: number;
@@ -23,6 +32,12 @@ export interface ReplicaConfig {
   readonly commandTimeoutMs?: number;
   /** Every breaker the replica creates at start, by name. */
   readonly breakers: Readonly<Record<string, JsonBreakerOptions>>;
+  /**
+   * Count live timers (every `Timeout`, unref'd ones included) with an
+   * async hook, for the `health` command. Off by default: the hook slows
+   * every promise a little.
+   */
+  readonly trackTimers?: boolean;
 }
 
 /** The env variable carrying the {@link ReplicaConfig}. */
@@ -69,6 +84,49 @@ export interface ReleaseResult {
   readonly failed: number;
 }
 
+/** One breaker's share of a load loop's calls. */
+export interface LoadBreakerStats extends Refusals {
+  readonly calls: number;
+  readonly ok: number;
+  /** Calls that rejected with the function's own error. */
+  readonly failed: number;
+  /** Calls refused with DependencyUnhealthy. */
+  readonly rejected: number;
+  /** How many calls failed with anything else (`otherErrors` keeps the first few). */
+  readonly otherErrorCount: number;
+}
+
+/** What a load loop did since it started or since its stats were last reset. */
+export interface LoadStats {
+  /** Loop iterations (each calls every breaker of the loop once, one after the other). */
+  readonly iterations: number;
+  readonly byBreaker: Readonly<Record<string, LoadBreakerStats>>;
+  /**
+   * Per-call latency, from `breaker.call()` to its settlement, in ms. The
+   * protected function ends at once, so this is what the breaker itself
+   * waited (on Redis, if it ever did).
+   */
+  readonly latency: { readonly count: number; readonly maxMs: number; readonly p99Ms: number };
+  /** The phase measured, on the replica's clock (ms since the Unix epoch). */
+  readonly since: number;
+  readonly until: number;
+}
+
+/** The replica process's own health, for leak checks. */
+export interface ProcessHealth {
+  /** `heapUsed` after a forced full GC (the replica runs with --expose-gc). */
+  readonly heapUsedBytes: number;
+  readonly rssBytes: number;
+  /** Live `Timeout` objects, unref'd ones included (only with `trackTimers`; -1 otherwise). */
+  readonly timers: number;
+  /** `process.getActiveResourcesInfo()`, counted by type (ref'd handles and timers only). */
+  readonly resources: Readonly<Record<string, number>>;
+  readonly unhandledRejections: number;
+  readonly uncaughtExceptions: number;
+  /** The first few of those, as text. */
+  readonly crashes: readonly string[];
+}
+
 /** A captured log line (warn and above). */
 export interface LogLine {
   readonly level: number;
@@ -110,6 +168,27 @@ export type Command =
   | { readonly type: 'events' }
   | { readonly type: 'logs' }
   | { readonly type: 'ran' }
+  /** The box's mode: `shared` or `local`. */
+  | { readonly type: 'mode' }
+  /** Every `mode` event the box emitted, oldest first. */
+  | { readonly type: 'modeEvents' }
+  /**
+   * Starts a load loop: every `intervalMs`, one call to each breaker in turn,
+   * the function succeeding (or failing, see `loadOutcome`). One loop at most.
+   */
+  | {
+      readonly type: 'startLoad';
+      readonly breakers: readonly string[];
+      readonly intervalMs: number;
+    }
+  /** What the load loop's function does for `breaker` from now on (default `ok`). */
+  | { readonly type: 'loadOutcome'; readonly breaker: string; readonly outcome: 'ok' | 'fail' }
+  /** The load loop's stats since it started or the last reset; `reset` starts a new phase. */
+  | { readonly type: 'loadStats'; readonly reset: boolean }
+  /** Stops the load loop (after its current iteration); answers its last stats. */
+  | { readonly type: 'stopLoad' }
+  /** Forces a GC and reports memory, timers, handles and crash counters. */
+  | { readonly type: 'health' }
   | { readonly type: 'exit' };
 
 /** The reply payload of each request type. */
@@ -123,6 +202,13 @@ export interface Replies {
   events: TransitionEvent[];
   logs: LogLine[];
   ran: number;
+  mode: StoreMode;
+  modeEvents: ModeChangeEvent[];
+  startLoad: null;
+  loadOutcome: null;
+  loadStats: LoadStats;
+  stopLoad: LoadStats;
+  health: ProcessHealth;
   exit: null;
 }
 

@@ -4,22 +4,29 @@
  *
  * Started with `node --import tsx replica-main.ts` and the JSON config in the
  * BREAKERBOX_REPLICA env variable. It counts every run of the protected
- * function, records every transition event it receives, and keeps its
- * warn-and-above log lines (also written to stderr) for the parent to read.
+ * function, records every transition and mode event it receives, keeps its
+ * warn-and-above log lines (also written to stderr) for the parent to read,
+ * can run a steady load loop that measures each call's latency, and counts
+ * unhandled rejections and uncaught exceptions instead of dying of them.
  */
+import { createHook } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { createBreakerBox, isBreakerBoxError, isDependencyUnhealthy } from '../../../src/index.js';
-import type { Breaker, BreakerBox, TransitionEvent } from '../../../src/index.js';
+import type { Breaker, BreakerBox, ModeChangeEvent, TransitionEvent } from '../../../src/index.js';
 import { CONFIG_ENV, isRequest } from './protocol.js';
 import type {
   CallOutcome,
   CallsResult,
   ChildMessage,
   Command,
+  LoadBreakerStats,
+  LoadStats,
   LogLine,
   ProbeRoundResult,
+  ProcessHealth,
   ReleaseResult,
   ReplicaConfig,
 } from './protocol.js';
@@ -67,6 +74,38 @@ interface HeldRound {
 const config = JSON.parse(process.env[CONFIG_ENV] ?? 'null') as ReplicaConfig | null;
 if (config === null) throw new Error(`${CONFIG_ENV} is not set`);
 
+// Counted and reported (`health`), so a test can assert there were none; the
+// replica keeps running so that the count can be read.
+let unhandledRejections = 0;
+let uncaughtExceptions = 0;
+const crashes: string[] = [];
+function noteCrash(kind: string, error: unknown): void {
+  const text = `${kind}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  if (crashes.length < 10) crashes.push(text);
+  process.stderr.write(`${text}\n`);
+}
+process.on('unhandledRejection', (reason) => {
+  unhandledRejections++;
+  noteCrash('unhandledRejection', reason);
+});
+process.on('uncaughtExceptionMonitor', (error) => {
+  uncaughtExceptions++;
+  noteCrash('uncaughtException', error);
+});
+
+// Every live Timeout, unref'd ones included (getActiveResourcesInfo() only lists ref'd ones).
+const liveTimers = new Set<number>();
+if (config.trackTimers === true) {
+  createHook({
+    init(asyncId, type) {
+      if (type === 'Timeout') liveTimers.add(asyncId);
+    },
+    destroy(asyncId) {
+      liveTimers.delete(asyncId);
+    },
+  }).enable();
+}
+
 const logLines: LogLine[] = [];
 const logSink = new Writable({
   write(chunk: Buffer | string, _encoding, callback) {
@@ -90,6 +129,7 @@ const logSink = new Writable({
 const logger = pino({ level: 'warn', base: { replica: config.replicaId } }, logSink);
 
 const events: TransitionEvent[] = [];
+const modeEvents: ModeChangeEvent[] = [];
 const heldRounds = new Map<number, HeldRound>();
 let ran = 0;
 let roundSeq = 0;
@@ -193,6 +233,119 @@ async function releaseRound(round: number, outcome: 'ok' | 'fail'): Promise<Rele
   return { ok: held.tally.ok - okBefore, failed: held.tally.failed - failedBefore };
 }
 
+/** One phase of a load loop's counts. */
+class LoadPhase {
+  readonly since = Date.now();
+  iterations = 0;
+  readonly tallies = new Map<string, { tally: Tally; otherErrorCount: number; calls: number }>();
+  readonly latencies: number[] = [];
+
+  stats(): LoadStats {
+    const byBreaker: Record<string, LoadBreakerStats> = {};
+    for (const [name, { tally, otherErrorCount, calls }] of this.tallies) {
+      byBreaker[name] = { calls, otherErrorCount, ...tallyResult(tally) };
+    }
+    const sorted = [...this.latencies].sort((x, y) => x - y);
+    const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
+    return {
+      iterations: this.iterations,
+      byBreaker,
+      latency: { count: sorted.length, maxMs: sorted.at(-1) ?? 0, p99Ms: p99 },
+      since: this.since,
+      until: Date.now(),
+    };
+  }
+}
+
+/**
+ * A steady load: every `intervalMs`, one call to each breaker in turn. The
+ * function ends at once (succeeds, or fails for breakers set to `fail`), so
+ * a call's latency is the breaker's own: it should never wait on Redis.
+ */
+class LoadLoop {
+  private running = true;
+  private phase = new LoadPhase();
+  private readonly outcomes = new Map<string, 'ok' | 'fail'>();
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly breakers: readonly Breaker[],
+    private readonly intervalMs: number,
+  ) {
+    this.done = this.run();
+  }
+
+  setOutcome(breaker: string, outcome: 'ok' | 'fail'): void {
+    this.outcomes.set(breaker, outcome);
+  }
+
+  stats(reset: boolean): LoadStats {
+    const stats = this.phase.stats();
+    if (reset) this.phase = new LoadPhase();
+    return stats;
+  }
+
+  async stop(): Promise<LoadStats> {
+    this.running = false;
+    await this.done;
+    return this.phase.stats();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const phase = this.phase;
+      for (const breaker of this.breakers) {
+        const outcome = this.outcomes.get(breaker.name) ?? 'ok';
+        let entry = phase.tallies.get(breaker.name);
+        if (entry === undefined) {
+          entry = { tally: new Tally(), otherErrorCount: 0, calls: 0 };
+          phase.tallies.set(breaker.name, entry);
+        }
+        const others = entry.tally.otherErrors.length;
+        const started = performance.now();
+        await entry.tally.settle(
+          breaker.call(() => {
+            ran++;
+            if (outcome === 'fail') {
+              return Promise.reject(
+                new DependencyFailure(`dependency failed on ${config?.replicaId ?? '?'}`),
+              );
+            }
+            return Promise.resolve('ok');
+          }),
+        );
+        phase.latencies.push(performance.now() - started);
+        entry.calls++;
+        if (entry.tally.otherErrors.length > others) {
+          entry.otherErrorCount++;
+          // Keep the first few messages only.
+          if (entry.tally.otherErrors.length > 5) entry.tally.otherErrors.pop();
+        }
+      }
+      phase.iterations++;
+      await sleep(this.intervalMs);
+    }
+  }
+}
+
+let loadLoop: LoadLoop | undefined;
+
+function health(): ProcessHealth {
+  globalThis.gc?.();
+  const memory = process.memoryUsage();
+  const resources: Record<string, number> = {};
+  for (const type of process.getActiveResourcesInfo()) resources[type] = (resources[type] ?? 0) + 1;
+  return {
+    heapUsedBytes: memory.heapUsed,
+    rssBytes: memory.rss,
+    timers: config?.trackTimers === true ? liveTimers.size : -1,
+    resources,
+    unhandledRejections,
+    uncaughtExceptions,
+    crashes: [...crashes],
+  };
+}
+
 async function execute(box: BreakerBox, command: Command): Promise<unknown> {
   const breakerOf = (name: string): Breaker => {
     if (!(name in (config?.breakers ?? {}))) throw new Error(`breaker ${name} is not configured`);
@@ -232,17 +385,50 @@ async function execute(box: BreakerBox, command: Command): Promise<unknown> {
       return logLines;
     case 'ran':
       return ran;
+    case 'mode':
+      return box.mode;
+    case 'modeEvents':
+      return modeEvents;
+    case 'startLoad':
+      if (loadLoop !== undefined) throw new Error('a load loop is already running');
+      loadLoop = new LoadLoop(command.breakers.map(breakerOf), command.intervalMs);
+      return null;
+    case 'loadOutcome':
+      breakerOf(command.breaker);
+      requireLoop().setOutcome(command.breaker, command.outcome);
+      return null;
+    case 'loadStats':
+      return requireLoop().stats(command.reset);
+    case 'stopLoad': {
+      const stats = await requireLoop().stop();
+      loadLoop = undefined;
+      return stats;
+    }
+    case 'health':
+      return health();
     case 'exit':
+      await loadLoop?.stop();
       await box.close();
       return null;
   }
+}
+
+function requireLoop(): LoadLoop {
+  if (loadLoop === undefined) throw new Error('no load loop is running');
+  return loadLoop;
 }
 
 async function main(replica: ReplicaConfig): Promise<void> {
   let box: BreakerBox;
   try {
     box = await createBreakerBox({
-      redis: replica.redis,
+      redis:
+        typeof replica.redis === 'string'
+          ? replica.redis
+          : {
+              sentinels: replica.redis.sentinels.map(({ host, port }) => ({ host, port })),
+              name: replica.redis.name,
+            },
       namespace: replica.namespace,
       replicaId: replica.replicaId,
       logger,
@@ -263,6 +449,9 @@ async function main(replica: ReplicaConfig): Promise<void> {
   }
   box.on('transition', (event) => {
     events.push(event);
+  });
+  box.on('mode', (event) => {
+    modeEvents.push(event);
   });
   const breakers = Object.entries(replica.breakers).map(([name, options]) =>
     box.breaker(name, options),

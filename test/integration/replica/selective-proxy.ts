@@ -12,6 +12,10 @@
  * - `holdCommandsContaining(marker)` / `passCommands()`: a command
  *   connection's bytes to Redis from the first chunk containing `marker`
  *   (one command, and everything after it, delayed in transit).
+ * - `holdRepliesToCommandsContaining(markers)` / `passReplies()`: a command
+ *   connection's bytes from Redis once it has sent a chunk containing one of
+ *   `markers` (the command runs in Redis; its reply, and every later one, is
+ *   delayed on its way back).
  */
 import { createConnection, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
@@ -24,6 +28,8 @@ interface Link {
   readonly client: Socket;
   readonly upstream: Socket;
   subscriber: boolean;
+  /** A command link whose replies are held (see `holdRepliesToCommandsContaining`). */
+  holdingReplies: boolean;
   readonly heldUp: Buffer[];
   readonly heldDown: Buffer[];
 }
@@ -33,6 +39,7 @@ export class SelectiveProxy {
   private holdingDelivery = false;
   private holdingSubscribes = false;
   private commandMarker: Buffer | undefined;
+  private replyMarkers: readonly Buffer[] = [];
   private unregister: () => void = () => undefined;
 
   private constructor(
@@ -86,7 +93,14 @@ export class SelectiveProxy {
   /** Chunks from Redis to subscribers now held back. */
   get heldDeliveryChunks(): number {
     let held = 0;
-    for (const link of this.links) held += link.heldDown.length;
+    for (const link of this.links) if (link.subscriber) held += link.heldDown.length;
+    return held;
+  }
+
+  /** Chunks from Redis to command connections now held back. */
+  get heldReplyChunks(): number {
+    let held = 0;
+    for (const link of this.links) if (!link.subscriber) held += link.heldDown.length;
     return held;
   }
 
@@ -97,6 +111,7 @@ export class SelectiveProxy {
   deliver(): void {
     this.holdingDelivery = false;
     for (const link of this.links) {
+      if (!link.subscriber) continue;
       for (const chunk of link.heldDown.splice(0)) link.client.write(chunk);
     }
   }
@@ -117,6 +132,19 @@ export class SelectiveProxy {
   passCommands(): void {
     this.commandMarker = undefined;
     this.flushUp(false);
+  }
+
+  holdRepliesToCommandsContaining(markers: readonly string[]): void {
+    this.replyMarkers = markers.map((marker) => Buffer.from(marker));
+  }
+
+  passReplies(): void {
+    this.replyMarkers = [];
+    for (const link of this.links) {
+      if (link.subscriber) continue;
+      link.holdingReplies = false;
+      for (const chunk of link.heldDown.splice(0)) link.client.write(chunk);
+    }
   }
 
   /** Closes every connection and stops listening. */
@@ -145,16 +173,29 @@ export class SelectiveProxy {
 
   private accept(client: Socket): void {
     const upstream = createConnection({ host: LOOPBACK, port: this.targetPort });
-    const link: Link = { client, upstream, subscriber: false, heldUp: [], heldDown: [] };
+    const link: Link = {
+      client,
+      upstream,
+      subscriber: false,
+      holdingReplies: false,
+      heldUp: [],
+      heldDown: [],
+    };
     this.links.add(link);
     client.on('data', (chunk: Buffer) => {
       if (!link.subscriber && chunk.includes(SUBSCRIBER_MARK)) link.subscriber = true;
+      if (!link.subscriber && this.replyMarkers.some((marker) => chunk.includes(marker))) {
+        link.holdingReplies = true;
+      }
       if (this.holdsUp(link, chunk)) link.heldUp.push(chunk);
       else upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (link.subscriber && this.holdingDelivery) link.heldDown.push(chunk);
-      else client.write(chunk);
+      if ((link.subscriber && this.holdingDelivery) || link.holdingReplies) {
+        link.heldDown.push(chunk);
+      } else {
+        client.write(chunk);
+      }
     });
     const end = (): void => {
       this.teardown(link);
