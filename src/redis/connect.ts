@@ -84,12 +84,22 @@ export async function connectRedis(
   // Errors surface through commands and the health monitor; an unhandled 'error' event would crash.
   command.on('error', () => undefined);
   subscriber.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`no answer within ${String(settings.connectTimeoutMs)}ms`));
+    }, settings.connectTimeoutMs);
+  });
   try {
-    await Promise.all([command.connect(), subscriber.connect()]);
+    // ioredis's own connectTimeout covers the TCP connect only; a hung server
+    // would hold the ready check for longer.
+    await Promise.race([Promise.all([command.connect(), subscriber.connect()]), deadline]);
   } catch (error) {
     command.disconnect();
     subscriber.disconnect();
     throw new RedisUnavailable(target, error);
+  } finally {
+    clearTimeout(timer);
   }
   return { command, subscriber, target };
 }

@@ -5,7 +5,7 @@
  */
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getFreePort, stopAllRedis } from '../harness/index.js';
+import { getFreePort, startRedis, stopAllRedis } from '../harness/index.js';
 import { createBreakerBox, InvalidBreakerOptions, RedisUnavailable } from '../../src/index.js';
 import type { BreakerBoxOptions } from '../../src/index.js';
 
@@ -47,6 +47,22 @@ describe('createBreakerBox with a Redis it cannot use', () => {
     // It does not retry forever: a refused connection fails the first attempt
     // (a generous bound, far above the 1 s connect timeout, for a busy machine).
     expect(elapsed).toBeLessThan(10_000);
+  });
+
+  it('rejects with RedisUnavailable when Redis accepts the connection but never answers (hung)', async () => {
+    const server = await startRedis();
+    server.pause();
+    try {
+      const started = Date.now();
+      const error = await rejectionOf({ redis: server.url, logger, connectTimeoutMs: 500 });
+      expect(error).toBeInstanceOf(RedisUnavailable);
+      expect((error as Error).message).toContain('no answer within 500ms');
+      // Bounded by the connect timeout, not by ioredis's ready check or retries
+      // (a generous margin for a busy machine).
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      server.resume();
+    }
   });
 
   it.each([
