@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CircuitConfig } from '../engine/types.js';
 
 /**
@@ -24,4 +25,19 @@ export function scriptConfig(config: CircuitConfig): string {
     bj: config.openBackoff.jitter,
     pl: config.probeLeaseMs,
   });
+}
+
+/**
+ * ARGV of every script that may change a record: `config, name, replica,
+ * …its own arguments…, channel, incarnation` (the incarnation id is used only
+ * if the script creates the record).
+ */
+export function mutationArgs(
+  config: string,
+  name: string,
+  replicaId: string,
+  own: readonly string[],
+  channel: string,
+): string[] {
+  return [config, name, replicaId, ...own, channel, randomUUID()];
 }

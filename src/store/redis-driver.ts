@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
 import type { ForceMode, ProbeRefusal } from '../engine/circuit.js';
-import { Circuit, tripReason } from '../engine/circuit.js';
-import type { CircuitTransition, Outcome } from '../engine/types.js';
+import { Circuit } from '../engine/circuit.js';
+import type { CircuitTransition, Outcome, OutcomeCounts } from '../engine/types.js';
 import type { BreakerKeys } from '../redis/keys.js';
 import type { HeldLock } from '../redis/probe-lock.js';
 import type { ScriptReply, SharedSnapshot } from '../redis/script-reply.js';
 import { ResultCode } from '../redis/script-reply.js';
-import { scriptConfig } from '../redis/script-args.js';
+import { mutationArgs, scriptConfig } from '../redis/script-args.js';
 import { errorMessage } from '../util/error-message.js';
-import { localRecordFrom } from './local-record.js';
+import { driverSnapshotOf, localRecordFrom } from './record-conversions.js';
+import { PendingOutcomes } from './pending-outcomes.js';
+import { wouldTrip } from './would-trip.js';
 import type {
   CircuitDriver,
   CircuitView,
@@ -27,7 +29,6 @@ const CLOSED_VIEW: CircuitView = Object.freeze({
   probeToken: '',
   probeLeaseUntil: 0,
 });
-const NO_REPLICAS = Object.freeze({});
 
 /**
  * A breaker whose record lives in Redis. The hot path reads `view` (the last
@@ -45,11 +46,7 @@ export class RedisDriver implements CircuitDriver {
   readonly scriptKeys: readonly string[];
   private shared: SharedSnapshot | undefined;
   private emittedEpoch = 0;
-  private successes = 0;
-  private failures = 0;
-  private slowSuccesses = 0;
-  private slowFailures = 0;
-  private lastError: unknown = undefined;
+  private readonly pending = new PendingOutcomes();
   private readonly config: string;
   private readonly locks = new Map<string, HeldLock>();
   /** The in-memory engine that decides while Redis is unreachable (local mode); undefined when shared. */
@@ -81,69 +78,50 @@ export class RedisDriver implements CircuitDriver {
     }
     if (this.view.state !== 'closed') return;
     this.count(outcome, error);
-    if (outcome !== 0 && this.wouldTrip()) this.store.flushUrgently(now);
+    if (
+      outcome !== 0 &&
+      wouldTrip(this.options.circuit, this.shared?.window, this.pending, this.store.replicaId)
+    ) {
+      this.store.flushUrgently(now);
+    }
+  }
+
+  /** ARGV of a script that may change the record, around its own arguments. */
+  private argsWith(own: readonly string[]): string[] {
+    return mutationArgs(this.config, this.name, this.store.replicaId, own, this.store.channel);
   }
 
   /** Counts an outcome for the next flush. */
   private count(outcome: Outcome, error: unknown): void {
-    switch (outcome) {
-      case 0:
-        this.successes++;
-        break;
-      case 1:
-        this.failures++;
-        break;
-      case 2:
-        this.slowSuccesses++;
-        break;
-      case 3:
-        this.slowFailures++;
-        break;
-    }
-    if (!this.dirty) {
-      this.dirty = true;
-      this.store.markDirty(this);
-    }
-    if ((outcome & 1) !== 0) this.lastError = error;
+    this.pending.count(outcome, error);
+    this.markDirty();
   }
 
-  /** Takes the counted outcomes as the record script's ARGV (after the config), resetting them. */
-  takeBatch(): string[] {
-    const batch = [
-      this.config,
-      this.name,
-      this.store.replicaId,
-      String(this.successes),
-      String(this.failures),
-      String(this.slowSuccesses),
-      String(this.slowFailures),
-      this.lastError === undefined ? '' : errorMessage(this.lastError),
-      String(this.store.random()),
-      this.store.channel,
-      randomUUID(),
-    ];
-    this.successes = this.failures = this.slowSuccesses = this.slowFailures = 0;
-    this.lastError = undefined;
+  private markDirty(): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    this.store.markDirty(this);
+  }
+
+  /** Takes the counted outcomes: the record script's ARGV, and the counts to put back if it fails. */
+  takeBatch(): { readonly args: readonly string[]; readonly counts: OutcomeCounts } {
+    const { counts, lastError } = this.pending.take();
     this.dirty = false;
-    return batch;
+    const args = this.argsWith([
+      String(counts.successes),
+      String(counts.failures),
+      String(counts.slowSuccesses),
+      String(counts.slowFailures),
+      lastError === undefined ? '' : errorMessage(lastError),
+      String(this.store.random()),
+    ]);
+    return { args, counts };
   }
 
-  /** Puts back a batch whose flush failed, so no outcome is lost. */
-  restoreBatch(batch: readonly string[]): void {
-    const counts = {
-      successes: Number(batch[3]),
-      failures: Number(batch[4]),
-      slowSuccesses: Number(batch[5]),
-      slowFailures: Number(batch[6]),
-    };
-    this.successes += counts.successes;
-    this.failures += counts.failures;
-    this.slowSuccesses += counts.slowSuccesses;
-    this.slowFailures += counts.slowFailures;
-    if (!this.dirty) {
-      this.dirty = true;
-      this.store.markDirty(this);
-    }
+  /** Puts back the counts of a batch whose flush failed, so no outcome is lost. */
+  restoreBatch(counts: OutcomeCounts): void {
+    this.pending.add(counts);
+    this.markDirty();
     const local = this.local;
     if (local !== undefined) {
       const now = this.store.clock.now();
@@ -190,14 +168,7 @@ export class RedisDriver implements CircuitDriver {
       reply = await this.store.run(
         'breakerboxBeginProbeV1',
         this.scriptKeys,
-        [
-          this.config,
-          this.name,
-          this.store.replicaId,
-          lock.token,
-          this.store.channel,
-          randomUUID(),
-        ],
+        this.argsWith([lock.token]),
         [ResultCode.Ok, ResultCode.NotOpen, ResultCode.NotDue, ResultCode.ProbeInProgress],
       );
     } catch (error) {
@@ -227,17 +198,12 @@ export class RedisDriver implements CircuitDriver {
       const reply = await this.store.run(
         'breakerboxEndProbeV1',
         this.scriptKeys,
-        [
-          this.config,
-          this.name,
-          this.store.replicaId,
+        this.argsWith([
           token,
           success ? '1' : '0',
           String(this.store.random()),
           success || error === undefined ? '' : errorMessage(error),
-          this.store.channel,
-          randomUUID(),
-        ],
+        ]),
         [ResultCode.Ok, ResultCode.StaleProbe],
       );
       this.adoptReply(reply);
@@ -256,15 +222,7 @@ export class RedisDriver implements CircuitDriver {
     const reply = await this.store.run(
       'breakerboxForceV1',
       this.scriptKeys,
-      [
-        this.config,
-        this.name,
-        this.store.replicaId,
-        mode,
-        String(forMs),
-        this.store.channel,
-        randomUUID(),
-      ],
+      this.argsWith([mode, String(forMs)]),
       [ResultCode.Ok],
     );
     this.adoptReply(reply);
@@ -274,25 +232,7 @@ export class RedisDriver implements CircuitDriver {
     const local = this.local;
     if (local !== undefined) return this.localSnapshot(local);
     const reply = await this.refresh();
-    const s = reply.snapshot;
-    const { calls, failures, slowCalls, replicas } = s.window;
-    return {
-      record: {
-        state: s.state,
-        epoch: s.epoch,
-        openUntil: s.openUntil,
-        backoffStep: s.backoffStep,
-        probeToken: s.probeToken,
-        probeLeaseUntil: s.probeLeaseUntil,
-        changedAt: s.changedAt,
-        reason: s.reason,
-      },
-      window: { calls, failures, slowCalls, replicas },
-      lastError: s.lastError === '' ? null : s.lastError,
-      lastErrorAt: s.lastErrorAt === 0 ? null : s.lastErrorAt,
-      mode: this.store.mode,
-      at: s.now,
-    };
+    return driverSnapshotOf(reply.snapshot, this.store.mode);
   }
 
   /** Reads the shared record and adopts it. */
@@ -323,19 +263,7 @@ export class RedisDriver implements CircuitDriver {
     this.localSince = now;
     this.localRandom = this.store.random();
     this.view = local.current;
-    this.publishLocal(
-      local.record(
-        this.store.replicaId,
-        {
-          successes: this.successes,
-          failures: this.failures,
-          slowSuccesses: this.slowSuccesses,
-          slowFailures: this.slowFailures,
-        },
-        now,
-        this.localRandom,
-      ),
-    );
+    this.publishLocal(local.record(this.store.replicaId, this.pending, now, this.localRandom));
   }
 
   /**
@@ -352,18 +280,13 @@ export class RedisDriver implements CircuitDriver {
     const reply = await this.store.run(
       'breakerboxReconcileV1',
       this.scriptKeys,
-      [
-        this.config,
-        this.name,
-        this.store.replicaId,
+      this.argsWith([
         record.state,
         String(offset.toRedis(record.openUntil)),
         String(record.backoffStep),
         record.reason,
         String(Math.max(record.epoch, this.shared?.epoch ?? 0)),
-        this.store.channel,
-        randomUUID(),
-      ],
+      ]),
       [ResultCode.Ok, ResultCode.Carried],
     );
     if (this.local !== local) return;
@@ -371,7 +294,7 @@ export class RedisDriver implements CircuitDriver {
     this.local = undefined;
     const window = this.options.circuit.window;
     if (window.type === 'time' && this.store.clock.now() - this.localSince > window.windowMs) {
-      this.successes = this.failures = this.slowSuccesses = this.slowFailures = 0;
+      this.pending.clear();
     }
     // The reconciled record is authoritative: adopt it whatever the epochs, and
     // tell listeners only if this replica's state changes by it. Unless a newer
@@ -455,28 +378,6 @@ export class RedisDriver implements CircuitDriver {
         'probe lock release failed (it expires)',
       );
     });
-  }
-
-  private wouldTrip(): boolean {
-    const window = this.shared?.window;
-    const pendingBad = this.failures + this.slowSuccesses + this.slowFailures > 0;
-    const iAmCounted = window?.replicas[this.store.replicaId];
-    const alreadyBad =
-      iAmCounted !== undefined && (iAmCounted.failures > 0 || iAmCounted.slowCalls > 0);
-    return (
-      tripReason(this.options.circuit, {
-        calls:
-          (window?.calls ?? 0) +
-          this.successes +
-          this.failures +
-          this.slowSuccesses +
-          this.slowFailures,
-        failures: (window?.failures ?? 0) + this.failures + this.slowFailures,
-        slowCalls: (window?.slowCalls ?? 0) + this.slowSuccesses + this.slowFailures,
-        badReplicas: (window?.badReplicas ?? 0) + (pendingBad && !alreadyBad ? 1 : 0),
-        replicas: NO_REPLICAS,
-      }) !== undefined
-    );
   }
 
   private adopt(

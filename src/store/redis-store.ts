@@ -225,11 +225,11 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       if (this.dirty.size === 0 || this.mode === 'local') return;
       const drivers = [...this.dirty];
       this.dirty.clear();
-      const batches = drivers.map((driver) => driver.takeBatch());
+      const batches = drivers.map((driver) => ({ driver, batch: driver.takeBatch() }));
       const pipeline = this.connections.command.pipeline();
-      drivers.forEach((driver, i) => {
-        pipeline.breakerboxRecordV1(...driver.scriptKeys, ...(batches[i] ?? []));
-      });
+      for (const { driver, batch } of batches) {
+        pipeline.breakerboxRecordV1(...driver.scriptKeys, ...batch.args);
+      }
       const sentAt = this.clock.now();
       let results: [Error | null, unknown][] | null = null;
       let failure: unknown = undefined;
@@ -239,12 +239,11 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
         failure = error;
       }
       const receivedAt = this.clock.now();
-      drivers.forEach((driver, i) => {
-        const batch = batches[i] ?? [];
+      batches.forEach(({ driver, batch }, i) => {
         const [error, raw] = results?.[i] ?? [failure ?? new Error('no reply'), undefined];
         if (error !== null) {
           failure ??= error;
-          driver.restoreBatch(batch);
+          driver.restoreBatch(batch.counts);
           return;
         }
         try {
