@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
 import type { ForceMode, ProbeRefusal } from '../engine/circuit.js';
-import { Circuit } from '../engine/circuit.js';
 import type { CircuitTransition, Outcome, OutcomeCounts } from '../engine/types.js';
 import type { BreakerKeys } from '../redis/keys.js';
 import type { HeldLock } from '../redis/probe-lock.js';
@@ -9,6 +7,7 @@ import type { ScriptReply, SharedSnapshot } from '../redis/script-reply.js';
 import { ResultCode } from '../redis/script-reply.js';
 import { mutationArgs, scriptConfig } from '../redis/script-args.js';
 import { errorMessage } from '../util/error-message.js';
+import { LocalFallback } from './local-fallback.js';
 import { driverSnapshotOf, localRecordFrom } from './record-conversions.js';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { wouldTrip } from './would-trip.js';
@@ -50,9 +49,7 @@ export class RedisDriver implements CircuitDriver {
   private readonly config: string;
   private readonly locks = new Map<string, HeldLock>();
   /** The in-memory engine that decides while Redis is unreachable (local mode); undefined when shared. */
-  private local: Circuit | undefined;
-  private localSince = 0;
-  private localRandom = 0;
+  private local: LocalFallback | undefined;
 
   constructor(
     private readonly options: ResolvedBreakerOptions,
@@ -73,7 +70,7 @@ export class RedisDriver implements CircuitDriver {
     const local = this.local;
     if (local !== undefined) {
       if (this.view.state === 'closed') this.count(outcome, error);
-      this.publishLocal(local.recordOne(this.store.replicaId, outcome, now, this.localRandom));
+      local.recordOne(outcome, now);
       return;
     }
     if (this.view.state !== 'closed') return;
@@ -124,8 +121,7 @@ export class RedisDriver implements CircuitDriver {
     this.markDirty();
     const local = this.local;
     if (local !== undefined) {
-      const now = this.store.clock.now();
-      this.publishLocal(local.record(this.store.replicaId, counts, now, this.localRandom));
+      local.record(counts);
     }
   }
 
@@ -146,11 +142,7 @@ export class RedisDriver implements CircuitDriver {
   async beginProbe(): Promise<ProbeGrant> {
     const local = this.local;
     if (local !== undefined) {
-      const token = randomUUID();
-      const result = local.beginProbe(token, this.store.clock.now());
-      if (!result.granted) return result;
-      this.publishLocal(result.transition);
-      return { granted: true, token };
+      return local.beginProbe();
     }
     let lock: HeldLock | undefined;
     try {
@@ -190,9 +182,7 @@ export class RedisDriver implements CircuitDriver {
     const local = this.local;
     if (local !== undefined) {
       if (lock !== undefined) this.release(lock);
-      const result = local.endProbe(token, success, this.store.clock.now(), this.localRandom);
-      if (result.accepted) this.publishLocal(result.transition);
-      return result.accepted;
+      return local.endProbe(token, success);
     }
     try {
       const reply = await this.store.run(
@@ -216,7 +206,7 @@ export class RedisDriver implements CircuitDriver {
   async force(mode: ForceMode, forMs: number): Promise<void> {
     const local = this.local;
     if (local !== undefined) {
-      this.publishLocal(local.force(mode, forMs, this.store.clock.now()));
+      local.force(mode, forMs);
       return;
     }
     const reply = await this.store.run(
@@ -230,7 +220,7 @@ export class RedisDriver implements CircuitDriver {
 
   async snapshot(): Promise<DriverSnapshot> {
     const local = this.local;
-    if (local !== undefined) return this.localSnapshot(local);
+    if (local !== undefined) return local.snapshot(this.shared, this.store.offset);
     const reply = await this.refresh();
     return driverSnapshotOf(reply.snapshot, this.store.mode);
   }
@@ -255,15 +245,19 @@ export class RedisDriver implements CircuitDriver {
    */
   goLocal(): void {
     if (this.local !== undefined) return;
-    const now = this.store.clock.now();
     const seed =
       this.shared === undefined ? undefined : localRecordFrom(this.shared, this.store.offset);
-    const local = new Circuit(this.options.localCircuit, seed);
+    const local: LocalFallback = new LocalFallback(
+      this.options.localCircuit,
+      seed,
+      this.store,
+      (t) => {
+        this.onLocalTransition(local, t);
+      },
+    );
     this.local = local;
-    this.localSince = now;
-    this.localRandom = this.store.random();
     this.view = local.current;
-    this.publishLocal(local.record(this.store.replicaId, this.pending, now, this.localRandom));
+    local.record(this.pending);
   }
 
   /**
@@ -293,7 +287,7 @@ export class RedisDriver implements CircuitDriver {
     const before = this.view.state;
     this.local = undefined;
     const window = this.options.circuit.window;
-    if (window.type === 'time' && this.store.clock.now() - this.localSince > window.windowMs) {
+    if (window.type === 'time' && this.store.clock.now() - local.since > window.windowMs) {
       this.pending.clear();
     }
     // The reconciled record is authoritative: adopt it whatever the epochs, and
@@ -333,34 +327,9 @@ export class RedisDriver implements CircuitDriver {
     return this.local !== undefined;
   }
 
-  private localSnapshot(local: Circuit): DriverSnapshot {
-    const at = this.store.clock.now();
-    const { calls, failures, slowCalls, replicas } = local.totals(at);
-    return {
-      record: local.current,
-      window: { calls, failures, slowCalls, replicas },
-      lastError:
-        this.shared?.lastError === undefined || this.shared.lastError === ''
-          ? null
-          : this.shared.lastError,
-      lastErrorAt:
-        this.shared === undefined || this.shared.lastErrorAt === 0
-          ? null
-          : this.offsetToLocal(this.shared.lastErrorAt),
-      mode: 'local',
-      at,
-    };
-  }
-
-  private offsetToLocal(redisMs: number): number {
-    return this.store.offset.toLocal(redisMs);
-  }
-
-  private publishLocal(transition: CircuitTransition | undefined): void {
-    const local = this.local;
-    if (transition === undefined || local === undefined) return;
+  private onLocalTransition(local: LocalFallback, transition: CircuitTransition): void {
+    if (this.local !== local) return;
     this.view = local.current;
-    this.localRandom = this.store.random();
     this.emittedEpoch = Math.max(this.emittedEpoch, transition.epoch);
     this.context.onTransition(transition);
   }
