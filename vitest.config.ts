@@ -9,5 +9,6 @@ export default defineConfig({
     // fault injection (SIGSTOP, kill) in one file never starves another.
     fileParallelism: false,
     dangerouslyIgnoreUnhandledErrors: false,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
