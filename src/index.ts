@@ -5,7 +5,7 @@ export type * from './box/box-options.js';
 export * from './breaker/breaker.js';
 export type * from './breaker/breaker-options.js';
 export type * from './breaker/breaker-snapshot.js';
-export type { ProtectedCall } from './breaker/bounded-call.js';
+export type { ProtectedCall } from './breaker/protected-call.js';
 export type * from './events/box-events.js';
 export type { Listener, Unsubscribe } from './events/typed-events.js';
 export type {

@@ -8,8 +8,8 @@ import type { CircuitDriver, DriverContext } from '../store/circuit-driver.js';
 import type { BreakerHost } from './breaker-host.js';
 import type { BreakerSnapshot } from './breaker-snapshot.js';
 import { toBreakerSnapshot } from './breaker-snapshot.js';
-import type { ProtectedCall } from './bounded-call.js';
-import { NEVER_ABORTED, runBounded } from './bounded-call.js';
+import type { ProtectedCall } from './protected-call.js';
+import { NEVER_ABORTED } from './protected-call.js';
 import { DeadlineSlots } from './deadline-slots.js';
 import { ProbeSession } from './probe-session.js';
 import { rejectionFor } from './rejection.js';
@@ -36,6 +36,7 @@ export class Breaker<F = never> implements DriverContext {
   private session: ProbeSession | undefined;
   private log: Logger | undefined;
   private deadlines: DeadlineSlots | undefined;
+  private leaseDeadlines: DeadlineSlots | undefined;
 
   /** @internal Created by `box.breaker()`. */
   constructor(
@@ -88,12 +89,14 @@ export class Breaker<F = never> implements DriverContext {
     let result: T;
     try {
       const timeoutMs = options.timeoutMs;
-      result =
-        timeoutMs !== undefined
-          ? await (this.deadlines ??= new DeadlineSlots(this.name, timeoutMs)).run(fn, signal)
-          : signal === undefined
-            ? await fn(NEVER_ABORTED)
-            : await runBounded(fn, this.name, undefined, signal);
+      if (timeoutMs !== undefined) {
+        result = await (this.deadlines ??= new DeadlineSlots(this.name, timeoutMs)).run(fn, signal);
+      } else if (signal === undefined) {
+        result = await fn(NEVER_ABORTED);
+      } else {
+        if (signal.aborted) throw signal.reason;
+        result = await fn(signal);
+      }
     } catch (error) {
       host.leave();
       return this.onCallError(error, start, signal);
@@ -219,7 +222,7 @@ export class Breaker<F = never> implements DriverContext {
     this.host.enter();
     let result: T;
     try {
-      result = await runBounded(fn, this.name, this.trialTimeoutMs(), signal);
+      result = await this.trialDeadlines().run(fn, signal);
     } catch (error) {
       this.host.leave();
       const kind = this.classify(error, signal);
@@ -241,14 +244,16 @@ export class Breaker<F = never> implements DriverContext {
     probe: (signal: AbortSignal) => Promise<unknown>,
   ): void {
     const start = this.host.clock.now();
-    runBounded(probe, this.name, this.trialTimeoutMs(), undefined).then(
-      () => {
-        this.settleTrial(session, true, undefined, start);
-      },
-      (error: unknown) => {
-        this.settleTrial(session, false, error, start);
-      },
-    );
+    this.trialDeadlines()
+      .run(probe, undefined)
+      .then(
+        () => {
+          this.settleTrial(session, true, undefined, start);
+        },
+        (error: unknown) => {
+          this.settleTrial(session, false, error, start);
+        },
+      );
   }
 
   private settleTrial(
@@ -274,8 +279,15 @@ export class Breaker<F = never> implements DriverContext {
     );
   }
 
-  private trialTimeoutMs(): number {
-    return this.options.timeoutMs ?? this.options.circuit.probeLeaseMs;
+  /** Deadlines of trial calls: `timeoutMs`, or the probe's lease when there is none. */
+  private trialDeadlines(): DeadlineSlots {
+    const timeoutMs = this.options.timeoutMs;
+    if (timeoutMs !== undefined)
+      return (this.deadlines ??= new DeadlineSlots(this.name, timeoutMs));
+    return (this.leaseDeadlines ??= new DeadlineSlots(
+      this.name,
+      this.options.circuit.probeLeaseMs,
+    ));
   }
 
   private onCallError(

@@ -1,5 +1,5 @@
 import { CallTimeout } from '../errors/call-timeout.js';
-import type { ProtectedCall } from './bounded-call.js';
+import type { ProtectedCall } from './protected-call.js';
 
 /** Calls whose deadlines fall in the same slot: one controller, one timer. */
 class Slot {
