@@ -4,7 +4,9 @@
  * and writes docs/benchmarks.md.
  *
  * Options: `--group <id>` (repeatable) runs only those groups and does not
- * write the report; `--no-write` never writes it.
+ * write the report (`--group redis`: every case that needs Redis, whatever
+ * its group); `--no-write` never writes it. A case's `alongside` cases (what
+ * it is compared with) always run with it.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +16,9 @@ import { currentLoad, describeMachine } from './lib/machine.js';
 import type { CaseOutput } from './lib/protocol.js';
 import { renderConsole, renderDocument } from './lib/report.js';
 import { ResultSet } from './lib/results.js';
-import { runCaseProcess } from './lib/spawn-case.js';
+import { endRunningCases, runCaseProcess } from './lib/spawn-case.js';
 import type { BenchCase } from './registry.js';
-import { CASES, GROUPS, validateRegistry } from './registry.js';
+import { CASES, GROUPS, REDIS_SELECTION, validateRegistry } from './registry.js';
 import { TARGETS } from './targets.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -43,6 +45,26 @@ function schedule(cases: readonly BenchCase[]): ScheduledRun[] {
   return runs;
 }
 
+/** The cases of the selected groups (all without `--group`), with the cases they run alongside. */
+function select(cases: readonly BenchCase[], only: readonly string[] | undefined): BenchCase[] {
+  const redis = only?.includes(REDIS_SELECTION) ?? false;
+  const ids = new Set(
+    cases
+      .filter(
+        (spec) => only === undefined || only.includes(spec.group) || (redis && spec.redis === true),
+      )
+      .flatMap((spec) => [spec.id, ...(spec.alongside ?? [])]),
+  );
+  return cases.filter((spec) => ids.has(spec.id));
+}
+
+// Ctrl-C or a kill: take the running case, its redis-server and its replicas down too.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    void endRunningCases().finally(() => process.exit(130));
+  });
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -52,14 +74,19 @@ async function main(): Promise<number> {
   });
   validateRegistry(GROUPS, CASES);
   const only = values.group;
-  const unknown = only?.filter((id) => !GROUPS.some((group) => group.id === id)) ?? [];
-  if (unknown.length > 0) throw new Error(`unknown group ${unknown.join(', ')}`);
-  const cases = CASES.filter((spec) => only === undefined || only.includes(spec.group));
+  const unknown =
+    only?.filter((id) => id !== REDIS_SELECTION && !GROUPS.some((group) => group.id === id)) ?? [];
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown group ${unknown.join(', ')}; known: ${[...GROUPS.map((g) => g.id), REDIS_SELECTION].join(', ')}`,
+    );
+  }
+  const cases = select(CASES, only);
   const groups = GROUPS.filter((group) => cases.some((spec) => spec.group === group.id));
 
   const startedAt = new Date();
   const started = performance.now();
-  const machine = describeMachine(ROOT, ['cockatiel', 'opossum']);
+  const machine = describeMachine(ROOT, ['cockatiel', 'opossum', 'ioredis']);
   process.stderr.write(
     `breakerbox bench: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, load ${formatNumber(machine.load1, 2)}\n`,
   );

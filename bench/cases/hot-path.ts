@@ -1,10 +1,13 @@
 /**
  * Hot path: the cost of one successful call through a closed breaker around
  * `async () => {}`, against a plain `await fn()`. One variant per process.
+ * The loop never yields to the event loop unless `yieldEvery` says (so timers,
+ * such as the Redis store's flush, run only in the `-yielding` variants).
  */
 import type { Variant } from '../lib/case-runner.js';
 import { param, runCase } from '../lib/case-runner.js';
 import type { CaseOutput, CaseParams } from '../lib/protocol.js';
+import { benchRedis, createRedisBox } from '../lib/redis.js';
 import {
   cockatielConsecutive,
   cockatielSampling,
@@ -20,6 +23,7 @@ function loopOptions(params: CaseParams): LoopOptions {
     calls: param(params, 'calls', 1_000_000),
     rounds: param(params, 'rounds', 5),
     warmupCalls: param(params, 'warmupCalls', 200_000),
+    yieldEvery: param(params, 'yieldEvery', 0),
   };
 }
 
@@ -27,13 +31,15 @@ async function time(body: TimedBody, params: CaseParams): Promise<CaseOutput> {
   return { samples: await timeCalls(body, loopOptions(params)), info: {} };
 }
 
-function breakerbox(timeoutMs: number | undefined): Variant {
+function breakerbox(timeoutMs: number | undefined, store: 'memory' | 'redis' = 'memory'): Variant {
   return async (params) => {
-    const box = await createBox();
+    const box =
+      store === 'memory' ? await createBox() : await createRedisBox((await benchRedis()).url);
     const breaker = box.breaker('dependency', timeoutMs === undefined ? undefined : { timeoutMs });
     const fn = noop;
     const output = await time(() => breaker.call(fn), params);
     if (breaker.state !== 'closed') throw new Error(`breaker ended ${breaker.state}`);
+    if (store === 'redis' && box.mode !== 'shared') throw new Error(`box ended ${box.mode}`);
     await box.close();
     return output;
   };
@@ -46,6 +52,9 @@ runCase({
   },
   'breakerbox-default': breakerbox(undefined),
   'breakerbox-timeout': breakerbox(1_000),
+  'breakerbox-redis': breakerbox(undefined, 'redis'),
+  'breakerbox-default-yielding': breakerbox(undefined),
+  'breakerbox-redis-yielding': breakerbox(undefined, 'redis'),
   'cockatiel-consecutive': (params) => {
     const policy = cockatielConsecutive();
     const fn = noop;

@@ -9,6 +9,7 @@ import { measureIdleCpu } from '../lib/cpu.js';
 import { collectGarbage } from '../lib/memory.js';
 import type { Populate } from '../lib/populations.js';
 import { POPULATIONS } from '../lib/populations.js';
+import { processCpuMs } from '../lib/redis.js';
 import { sleep } from '../lib/timing.js';
 
 function idleCpu(populate: Populate): Variant {
@@ -17,11 +18,24 @@ function idleCpu(populate: Populate): Variant {
     const population = await populate(breakers, 'idle');
     collectGarbage();
     await sleep(param(params, 'settleMs', 1_000));
+    const pid = population.serverPid;
+    const serverBefore = pid === undefined ? 0 : processCpuMs(pid);
     const idle = await measureIdleCpu(param(params, 'slices', 5), param(params, 'sliceMs', 1_000));
+    const server: Record<string, number> =
+      pid === undefined
+        ? {}
+        : { redisServerPercent: ((processCpuMs(pid) - serverBefore) / idle.wallMs) * 100 };
     await population.dispose();
     return {
       samples: idle.slices,
-      info: { breakers: population.size, totalPercent: idle.total, wallMs: idle.wallMs },
+      info: {
+        breakers: population.size,
+        totalPercent: idle.total,
+        wallMs: idle.wallMs,
+        maxSlicePercent: Math.max(...idle.slices),
+        ...population.info?.(),
+        ...server,
+      },
     };
   };
 }

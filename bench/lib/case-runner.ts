@@ -4,10 +4,33 @@ import { isCaseParams } from './protocol.js';
 /** One variant of a case file: runs in its own fresh process and returns its samples. */
 export type Variant = (params: CaseParams) => Promise<CaseOutput>;
 
+const cleanups: (() => Promise<void>)[] = [];
+
+/**
+ * Registers a step run when the variant has ended, whether it succeeded or
+ * failed, before the process prints its result and exits (e.g. stopping the
+ * redis-server and the replica processes the case started).
+ */
+export function onCaseEnd(cleanup: () => Promise<void>): void {
+  cleanups.push(cleanup);
+}
+
+async function runCleanups(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      process.stderr.write(
+        `cleanup failed: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+    }
+  }
+}
+
 /**
  * The entry point of a case file (child side). Reads `<variant> <params JSON>`
- * from argv, runs that variant, prints its {@link CaseOutput} as one JSON line
- * on stdout and exits (so that timers a library left behind cannot keep the
+ * from argv, runs that variant, runs the {@link onCaseEnd} steps, prints its
+ * {@link CaseOutput} as one JSON line on stdout and exits (so that timers a library left behind cannot keep the
  * process alive). Errors go to stderr with exit code 1.
  */
 export function runCase(variants: Readonly<Record<string, Variant>>): void {
@@ -22,11 +45,18 @@ export function runCase(variants: Readonly<Record<string, Variant>>): void {
     fail(new Error(`params must be a flat JSON object of numbers, got ${paramsJson}`));
     return;
   }
-  variant(params).then((output) => {
-    process.stdout.write(`${JSON.stringify(output)}\n`, () => {
-      process.exit(0);
-    });
-  }, fail);
+  variant(params).then(
+    async (output) => {
+      await runCleanups();
+      process.stdout.write(`${JSON.stringify(output)}\n`, () => {
+        process.exit(0);
+      });
+    },
+    async (error: unknown) => {
+      await runCleanups();
+      fail(error);
+    },
+  );
 }
 
 /**

@@ -11,6 +11,13 @@ export function formatRatio(value: number): string {
   return `${value.toFixed(2)}x`;
 }
 
+/** A table's content before rendering: headers, rows, and `l` or `r` per column. */
+export interface Table {
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  readonly align: readonly ('l' | 'r')[];
+}
+
 /** Renders a Markdown table; `align` gives `l` or `r` per column. */
 export function markdownTable(
   headers: readonly string[],

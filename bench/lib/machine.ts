@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, release, totalmem } from 'node:os';
+import { REDIS_SERVER_BIN } from '../../test/harness/index.js';
 
 /** Where and with what the benchmark ran. */
 export interface MachineInfo {
@@ -15,7 +16,9 @@ export interface MachineInfo {
   /** `abc1234` or `abc1234 (src/ modified)`. */
   readonly commit: string;
   /** Installed versions of the peers compared against, by package name. */
-  readonly peers: Readonly<Record<string, string>>;
+  readonly peers: Readonly<Partial<Record<string, string>>>;
+  /** `redis-server --version` of the binary the Redis cases start (`v=7.0.15`), or `unknown`. */
+  readonly redisServer: string;
 }
 
 /** Reads the CPU model and core count from /proc/cpuinfo, plus Node, git and peer versions. */
@@ -32,7 +35,17 @@ export function describeMachine(root: string, peers: readonly string[]): Machine
     load1: loadavg()[0] ?? 0,
     commit: gitCommit(root),
     peers: Object.fromEntries(peers.map((name) => [name, packageVersion(root, name)])),
+    redisServer: redisServerVersion(),
   };
+}
+
+function redisServerVersion(): string {
+  try {
+    const text = execFileSync(REDIS_SERVER_BIN, ['--version']).toString();
+    return /v=(\S+)/.exec(text)?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** The 1-minute load average now. */

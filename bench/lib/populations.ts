@@ -1,6 +1,7 @@
 import type CircuitBreaker from 'opossum';
 import type { CircuitBreakerPolicy } from 'cockatiel';
 import type { Breaker } from '../../src/index.js';
+import { benchRedis, createRedisBox, settleBox } from './redis.js';
 import { cockatielConsecutive, cockatielSampling, createBox, noop, opossum } from './subjects.js';
 
 /** Breakers created for a memory or idle-CPU measurement; kept alive until disposed. */
@@ -9,6 +10,10 @@ export interface Population {
   readonly size: number;
   /** Stops the breakers' timers (if any) and lets them be collected. */
   dispose(): Promise<void>;
+  /** Figures about how it was built and has behaved so far (e.g. how a Redis-store box settled). */
+  info?(): Readonly<Record<string, number>>;
+  /** The redis-server its breakers share, whose CPU the idle case reads too. */
+  readonly serverPid?: number;
 }
 
 /** Creates `count` breakers named `${prefix}-${i}`, each having served one call. */
@@ -24,6 +29,36 @@ const breakerbox: Populate = async (count, prefix) => {
   return {
     size: count,
     dispose: () => box.close(),
+  };
+};
+
+/**
+ * The breakers of one box with the Redis store, on this case's redis-server,
+ * held by the box. Returned once the box has settled: its first flushes done
+ * and back in shared mode for 1.5 s in a row (a burst of 10,000 first reads
+ * and flushes can outlast the command timeout and send it to local mode).
+ */
+const breakerboxRedis: Populate = async (count, prefix) => {
+  const server = await benchRedis();
+  const box = await createRedisBox(server.url, { namespace: `population-${prefix}` });
+  for (let i = 0; i < count; i++) {
+    const breaker: Breaker = box.breaker(`${prefix}-${i}`);
+    await breaker.call(noop);
+  }
+  const settled = await settleBox(box);
+  let laterModeChanges = 0;
+  box.on('mode', () => {
+    laterModeChanges++;
+  });
+  return {
+    size: count,
+    dispose: () => box.close(),
+    info: () => ({
+      modeChanges: settled.modeChanges,
+      settleMs: settled.ms,
+      laterModeChanges,
+    }),
+    serverPid: server.pid,
   };
 };
 
@@ -72,6 +107,7 @@ const none: Populate = () => Promise.resolve({ size: 0, dispose: () => Promise.r
 export const POPULATIONS: Readonly<Record<string, Populate>> = {
   none,
   breakerbox,
+  'breakerbox-redis': breakerboxRedis,
   'cockatiel-consecutive': cockatiel(cockatielConsecutive),
   'cockatiel-sampling': cockatiel(cockatielSampling),
   opossum: opossumPopulation,

@@ -1,8 +1,9 @@
 import type { BenchGroup } from '../registry.js';
 import type { Target, Verdict } from '../targets.js';
+import type { Table } from './format.js';
 import { formatNumber, formatRatio, markdownTable } from './format.js';
 import type { MachineInfo } from './machine.js';
-import type { ResultSet } from './results.js';
+import type { CaseSummary, ResultSet } from './results.js';
 
 /** Everything the report is written from. */
 export interface ReportInput {
@@ -26,6 +27,17 @@ export interface ReportInput {
 export function renderGroupTable(group: BenchGroup, results: ResultSet): string {
   const summaries = results.inGroup(group.id);
   if (summaries.length === 0) return '';
+  const notes = summaries.flatMap((summary) => {
+    const note = summary.spec.note;
+    return note === undefined ? [] : [`- ${summary.spec.label}: ${note(summary.info)}.`];
+  });
+  const table = tableOf(group, summaries, results);
+  const rendered = markdownTable(table.headers, table.rows, table.align);
+  return notes.length === 0 ? rendered : `${rendered}\n\n${notes.join('\n')}`;
+}
+
+function tableOf(group: BenchGroup, summaries: readonly CaseSummary[], results: ResultSet): Table {
+  if (group.table !== undefined) return group.table(summaries);
   const baseline = group.baseline;
   const scaled = group.scaled;
   const headers = ['case', group.figureHeader, 'min – max', 'rounds'];
@@ -60,7 +72,7 @@ export function renderGroupTable(group: BenchGroup, results: ResultSet): string 
     }
     return row;
   });
-  return markdownTable(headers, rows, align);
+  return { headers, rows, align };
 }
 
 /** The targets table: measured, limit, PASS/FAIL. */
@@ -88,6 +100,7 @@ export function renderConsole(input: ReportInput): string {
 export function renderDocument(input: ReportInput): string {
   const { machine } = input;
   const peers = Object.entries(machine.peers)
+    .filter(([name]) => name !== 'ioredis')
     .map(([name, version]) => `${name} ${version}`)
     .join(', ');
   const lines = [
@@ -102,6 +115,7 @@ export function renderDocument(input: ReportInput): string {
     `- Memory: ${formatNumber(machine.memoryGiB, 1)} GiB; ${machine.kernel}`,
     `- Node: ${machine.node}`,
     `- breakerbox commit: ${machine.commit}; peers: ${peers}`,
+    `- Redis cases: redis-server ${machine.redisServer} (one per case process, on a free loopback port), ioredis ${machine.peers.ioredis ?? 'unknown'}`,
     `- Command: \`${input.command}\`; runtime ${formatNumber(input.runtimeMs / 1000, 0)} s`,
     `- Load average (1 min): ${formatNumber(machine.load1, 2)} at start, ${formatNumber(input.loadAtEnd, 2)} at end`,
     '',

@@ -13,9 +13,12 @@ export interface CaseSummary {
   readonly figure: number;
   /** The same figure for each process alone, in the order they ran. */
   readonly perProcess: readonly number[];
-  /** Each `info` entry's median over the processes. */
-  readonly info: Readonly<Record<string, number>>;
+  /** Each `info` entry's median over the processes (an entry a case did not report is missing). */
+  readonly info: CaseInfo;
 }
+
+/** The `info` figures of a case, by name; any may be missing. */
+export type CaseInfo = Readonly<Partial<Record<string, number>>>;
 
 /**
  * The results of one run, by case id, with the derived figures the report

@@ -43,3 +43,32 @@ export function summarize(values: readonly number[]): Stats {
     max: Math.max(...values),
   };
 }
+
+/**
+ * The `q` quantile of `values` by the nearest-rank method (the smallest value
+ * with at least `q` of the values at or below it): `quantile(v, 0.99)` of 100
+ * values is the 99th smallest.
+ * @throws RangeError when `values` is empty or `q` is outside [0, 1]
+ */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) throw new RangeError('quantile of no values');
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1], got ${q}`);
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil(q * sorted.length));
+  return sorted[rank - 1] ?? Number.NaN;
+}
+
+/** p50, p99 and max of `values` (nearest rank), for latency tables. */
+export interface Percentiles {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/**
+ * {@link Percentiles} of `values`.
+ * @throws RangeError when `values` is empty
+ */
+export function percentiles(values: readonly number[]): Percentiles {
+  return { p50: quantile(values, 0.5), p99: quantile(values, 0.99), max: Math.max(...values) };
+}

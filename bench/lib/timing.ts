@@ -6,6 +6,12 @@ export interface LoopOptions {
   readonly rounds: number;
   /** Untimed calls first, so that the code under test is optimised. */
   readonly warmupCalls: number;
+  /**
+   * 0: the calls run back to back, in microtasks, and nothing else runs
+   * meanwhile (no timer, no I/O). n: a turn of the event loop after every n
+   * calls, as in a server, so that timers and I/O run during the round.
+   */
+  readonly yieldEvery?: number;
 }
 
 /** A call under test: one sequential, awaited invocation per iteration. */
@@ -18,11 +24,14 @@ export type TimedBody = () => Promise<unknown>;
  * @throws whatever `body` throws (a hot-path call is expected to succeed)
  */
 export async function timeCalls(body: TimedBody, options: LoopOptions): Promise<number[]> {
-  await callLoop(body, options.warmupCalls);
+  const yieldEvery = options.yieldEvery ?? 0;
+  const loop = (calls: number): Promise<void> =>
+    yieldEvery === 0 ? callLoop(body, calls) : yieldingLoop(body, calls, yieldEvery);
+  await loop(options.warmupCalls);
   const samples: number[] = [];
   for (let round = 0; round < options.rounds; round++) {
     const start = process.hrtime.bigint();
-    await callLoop(body, options.calls);
+    await loop(options.calls);
     samples.push(Number(process.hrtime.bigint() - start) / options.calls);
   }
   return samples;
@@ -49,8 +58,36 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Resolves on the next turn of the event loop (after I/O and timers had their turn). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Milliseconds since the Unix epoch on a clock every process of the machine
+ * shares (`performance.timeOrigin + performance.now()`, sub-microsecond
+ * resolution): stamps taken in different processes can be subtracted.
+ */
+export function commonNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Resolves once {@link commonNow} has reached `at` (a timer, then a short spin of at most 1 ms). */
+export async function sleepUntil(at: number): Promise<void> {
+  const early = at - commonNow() - 1;
+  if (early > 0) await sleep(early);
+  while (commonNow() < at) await nextTurn();
+}
+
 async function callLoop(body: TimedBody, calls: number): Promise<void> {
   for (let i = 0; i < calls; i++) await body();
+}
+
+async function yieldingLoop(body: TimedBody, calls: number, every: number): Promise<void> {
+  for (let i = 0; i < calls; i++) {
+    await body();
+    if ((i + 1) % every === 0) await nextTurn();
+  }
 }
 
 async function rejectionLoop(body: TimedBody, calls: number): Promise<void> {
