@@ -355,9 +355,15 @@ export class RedisDriver implements CircuitDriver {
     replicaId: string,
   ): void {
     const known = this.shared;
-    if (known !== undefined && known.incarnation === snapshot.incarnation) {
-      if (snapshot.epoch < known.epoch) return;
-      if (snapshot.epoch === known.epoch && snapshot.now < known.now) return;
+    if (known !== undefined) {
+      if (known.incarnation === snapshot.incarnation) {
+        if (snapshot.epoch < known.epoch) return;
+        if (snapshot.epoch === known.epoch && snapshot.now < known.now) return;
+      } else if (snapshot.now < known.now) {
+        // Another incarnation read before the one we know (say, a late first
+        // read of a record not yet created): a stale reply, not a rebuild.
+        return;
+      }
     }
     this.shared = snapshot;
     this.lastSyncAt = this.store.clock.now();

@@ -19,6 +19,12 @@ import { RedisDriver } from './redis-driver.js';
 import type { SharedStoreServices } from './shared-store-services.js';
 import { ModeController } from './mode-controller.js';
 import { TransitionFeed } from './transition-feed.js';
+import { inChunks } from '../util/chunks.js';
+
+/** Breakers per pipeline or burst of reads: thousands at once would outrun the command timeout. */
+const CHUNK = 256;
+/** Every breaker (even a closed, idle one) is re-read at least this many refresh intervals apart. */
+const FULL_SWEEP_INTERVALS = 60;
 
 /**
  * The store of a box with Redis: one record per breaker shared by the fleet.
@@ -44,6 +50,9 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private flushAgain = false;
   private lastUrgentFlushAt = Number.NEGATIVE_INFINITY;
   private closed = false;
+  private sweeping = false;
+  private sweepAgain = false;
+  private sweepScheduled = false;
   private readonly controller: ModeController;
   private modeListener: ((event: ModeChangeEvent) => void) | undefined;
 
@@ -140,12 +149,9 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     if (this.mode === 'local') {
       driver.goLocal();
     } else {
-      driver.refresh().catch((error: unknown) => {
-        this.logger.debug(
-          { err: error, breaker: context.name },
-          'first read of the shared record failed',
-        );
-      });
+      // First reads go through the chunked sweep: creating thousands of
+      // breakers at once must not put thousands of reads in flight.
+      this.requestSweep();
     }
     return driver;
   }
@@ -222,50 +228,70 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private async flushLoop(): Promise<void> {
     do {
       this.flushAgain = false;
-      if (this.dirty.size === 0 || this.mode === 'local') return;
-      const drivers = [...this.dirty];
-      this.dirty.clear();
-      const batches = drivers.map((driver) => ({ driver, batch: driver.takeBatch() }));
-      const pipeline = this.connections.command.pipeline();
-      for (const { driver, batch } of batches) {
-        pipeline.breakerboxRecordV1(...driver.scriptKeys, ...batch.args);
-      }
-      const sentAt = this.clock.now();
-      let results: [Error | null, unknown][] | null = null;
-      let failure: unknown = undefined;
-      try {
-        results = await pipeline.exec();
-      } catch (error) {
-        failure = error;
-      }
-      const receivedAt = this.clock.now();
-      batches.forEach(({ driver, batch }, i) => {
-        const [error, raw] = results?.[i] ?? [failure ?? new Error('no reply'), undefined];
-        if (error !== null) {
-          failure ??= error;
-          driver.restoreBatch(batch.counts);
-          return;
+      while (this.dirty.size > 0 && this.mode === 'shared') {
+        const failure = await this.flushChunk(this.takeDirty(CHUNK));
+        if (failure === undefined) {
+          this.controller.reportOk();
+          continue;
         }
-        try {
-          const reply = parseScriptReply('record', raw, [ResultCode.Ok]);
-          this.offset.observe(reply.snapshot.now, sentAt, receivedAt);
-          driver.adoptReply(reply);
-        } catch (parseError) {
-          this.logger.error({ err: parseError, breaker: driver.name }, 'unreadable record reply');
+        // Batches are back in place before a switch to local mode, so the local engines count them.
+        if (!this.controller.reportTrouble(failure)) {
+          this.logger.warn({ err: failure }, 'flush failed; outcomes kept for the next one');
         }
-      });
-      // Batches are back in place before a switch to local mode, so the local engines count them.
-      if (failure === undefined) {
-        this.controller.reportOk();
-      } else if (!this.controller.reportTrouble(failure)) {
-        this.logger.warn({ err: failure }, 'flush failed; outcomes kept for the next one');
+        break;
       }
     } while (this.shouldFlushAgain());
   }
 
+  private takeDirty(most: number): RedisDriver[] {
+    const taken: RedisDriver[] = [];
+    for (const driver of this.dirty) {
+      if (taken.length === most) break;
+      this.dirty.delete(driver);
+      taken.push(driver);
+    }
+    return taken;
+  }
+
+  /** One pipeline of record calls; answers the first failure, after putting failed batches back. */
+  private async flushChunk(drivers: readonly RedisDriver[]): Promise<unknown> {
+    const batches = drivers.map((driver) => ({ driver, batch: driver.takeBatch() }));
+    const pipeline = this.connections.command.pipeline();
+    for (const { driver, batch } of batches) {
+      pipeline.breakerboxRecordV1(...driver.scriptKeys, ...batch.args);
+    }
+    const sentAt = this.clock.now();
+    let results: [Error | null, unknown][] | null = null;
+    let failure: unknown = undefined;
+    try {
+      results = await pipeline.exec();
+    } catch (error) {
+      failure = error;
+    }
+    const receivedAt = this.clock.now();
+    batches.forEach(({ driver, batch }, i) => {
+      const [error, raw] = results?.[i] ?? [failure ?? new Error('no reply'), undefined];
+      if (error !== null) {
+        failure ??= error;
+        driver.restoreBatch(batch.counts);
+        return;
+      }
+      try {
+        const reply = parseScriptReply('record', raw, [ResultCode.Ok]);
+        this.offset.observe(reply.snapshot.now, sentAt, receivedAt);
+        driver.adoptReply(reply);
+      } catch (parseError) {
+        this.logger.error({ err: parseError, breaker: driver.name }, 'unreadable record reply');
+      }
+    });
+    return failure;
+  }
+
   /** Carries every breaker's local decisions into Redis, then flushes what was counted meanwhile. */
   private async reconcile(): Promise<void> {
-    await Promise.all([...this.drivers.values()].map((driver) => driver.reconcile()));
+    await inChunks([...this.drivers.values()], CHUNK, async (chunk) => {
+      await Promise.all(chunk.map((driver) => driver.reconcile()));
+    });
     this.flushAgain = true;
   }
 
@@ -279,17 +305,46 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
    * synced for ten intervals; everything after the subscriber reconnected.
    */
   private sweep(all: boolean): void {
-    if (this.closed || this.mode === 'local') return;
+    if (this.closed || this.mode === 'local' || this.sweeping) return;
     const now = this.clock.now();
     const interval = this.options.refreshIntervalMs;
-    for (const driver of this.drivers.values()) {
+    const stale = [...this.drivers.values()].filter((driver) => {
       const age = now - driver.lastSyncAt;
-      const stale =
-        all || age >= 10 * interval || (driver.view.state !== 'closed' && age >= interval);
-      if (!stale) continue;
-      driver.refresh().catch((error: unknown) => {
-        this.logger.debug({ err: error, breaker: driver.name }, 'refresh failed');
-      });
+      return (
+        all ||
+        age >= FULL_SWEEP_INTERVALS * interval ||
+        (driver.view.state !== 'closed' && age >= interval)
+      );
+    });
+    if (stale.length === 0) return;
+    this.sweeping = true;
+    void inChunks(stale, CHUNK, async (chunk) => {
+      if (this.closed || this.mode === 'local') return;
+      await Promise.all(
+        chunk.map((driver) =>
+          driver.refresh().catch((error: unknown) => {
+            this.logger.debug({ err: error, breaker: driver.name }, 'refresh failed');
+          }),
+        ),
+      );
+    }).finally(() => {
+      this.sweeping = false;
+      if (this.sweepAgain) this.requestSweep();
+    });
+  }
+
+  /** A sweep soon (coalesced), or right after the one under way. */
+  private requestSweep(): void {
+    if (this.sweeping) {
+      this.sweepAgain = true;
+      return;
     }
+    this.sweepAgain = false;
+    if (this.sweepScheduled) return;
+    this.sweepScheduled = true;
+    setImmediate(() => {
+      this.sweepScheduled = false;
+      this.sweep(false);
+    });
   }
 }

@@ -1,0 +1,103 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { resolveBreakerOptions } from '../../src/breaker/resolve-breaker-options.js';
+import type { CircuitTransition } from '../../src/engine/types.js';
+import { ClockOffset } from '../../src/redis/clock-offset.js';
+import { breakerKeys } from '../../src/redis/keys.js';
+import type { SharedSnapshot } from '../../src/redis/script-reply.js';
+import { RedisDriver } from '../../src/store/redis-driver.js';
+import type { SharedStoreServices } from '../../src/store/shared-store-services.js';
+
+function snapshot(overrides: Partial<SharedSnapshot>): SharedSnapshot {
+  return {
+    state: 'closed',
+    epoch: 0,
+    openUntil: 0,
+    backoffStep: 0,
+    probeToken: '',
+    probeLeaseUntil: 0,
+    changedAt: 0,
+    reason: '',
+    lastError: '',
+    lastErrorAt: 0,
+    incarnation: '',
+    now: 0,
+    window: { calls: 0, failures: 0, slowCalls: 0, badReplicas: 0, replicas: {} },
+    ...overrides,
+  };
+}
+
+function driver(): { driver: RedisDriver; seen: CircuitTransition[] } {
+  const store: SharedStoreServices = {
+    replicaId: 'r1',
+    channel: 'bb:transitions',
+    clock: { now: () => 1_000 },
+    random: () => 0.5,
+    offset: new ClockOffset(),
+    probeLock: { tryAcquire: () => Promise.resolve(undefined) },
+    logger: pino({ level: 'silent' }),
+    mode: 'shared',
+    run: () => Promise.reject(new Error('no Redis in this test')),
+    reportTrouble: () => undefined,
+    markDirty: () => undefined,
+    flushUrgently: () => undefined,
+  };
+  const seen: CircuitTransition[] = [];
+  const context = {
+    name: 'payments',
+    onTransition: (t: CircuitTransition) => {
+      seen.push(t);
+    },
+  };
+  return {
+    driver: new RedisDriver(
+      resolveBreakerOptions({}),
+      context,
+      breakerKeys('bb', 'payments'),
+      store,
+    ),
+    seen,
+  };
+}
+
+describe('the Redis driver adopts only newer views', () => {
+  const forced = snapshot({
+    state: 'forced_open',
+    epoch: 1,
+    reason: 'forced_open',
+    incarnation: 'inc-a',
+    changedAt: 1_900,
+    now: 2_000,
+  });
+
+  it('ignores a late reply read before the record it knows existed (no rollback to closed)', () => {
+    const { driver: d, seen } = driver();
+    d.adoptPublished(forced, undefined, 'r2');
+    expect(d.view.state).toBe('forced_open');
+    d.adoptReply({ code: 0, snapshot: snapshot({ now: 1_500 }), transition: undefined });
+    expect(d.view.state).toBe('forced_open');
+    expect(seen.map((t) => t.to)).toEqual(['forced_open']);
+  });
+
+  it('adopts a record rebuilt later (a new incarnation read after the one it knows)', () => {
+    const { driver: d } = driver();
+    d.adoptPublished(forced, undefined, 'r2');
+    d.adoptReply({
+      code: 0,
+      snapshot: snapshot({ incarnation: 'inc-b', now: 3_000 }),
+      transition: undefined,
+    });
+    expect(d.view.state).toBe('closed');
+  });
+
+  it('ignores an older epoch of the same record', () => {
+    const { driver: d } = driver();
+    d.adoptPublished(forced, undefined, 'r2');
+    d.adoptReply({
+      code: 0,
+      snapshot: snapshot({ incarnation: 'inc-a', epoch: 0, now: 2_500 }),
+      transition: undefined,
+    });
+    expect(d.view.state).toBe('forced_open');
+  });
+});
