@@ -116,7 +116,7 @@ export const GROUPS: readonly BenchGroup[] = [
     id: 'idle-cpu',
     title: 'Idle CPU of 10,000 breakers',
     method:
-      'Creates 10,000 breakers (one call each), collects garbage, waits 1 s for the collector’s background work to end, then reads `process.cpuUsage()` (user + system) over 5 s of idling in 1-s slices. The figure is the CPU time over the 5 s as a percentage of one core; `no breakers` is the same process with none (the floor of an idle Node process). The Redis-store box is connected to its own redis-server and first left to settle (shared mode for 1.5 s in a row, its first flushes done); it idles 22 s instead of 5, so that the window holds two of its periodic re-reads of every record (each breaker not synced for ten `refreshIntervalMs`, i.e. every 10–11 s).',
+      'Creates 10,000 breakers (one call each), collects garbage, waits 1 s for the collector’s background work to end, then reads `process.cpuUsage()` (user + system) over 5 s of idling in 1-s slices. The figure is the CPU time over the 5 s as a percentage of one core; `no breakers` is the same process with none (the floor of an idle Node process). The Redis-store box is connected to its own redis-server and first left to settle (shared mode for 1.5 s in a row, its first flushes done); it idles 22 s instead of 5. Its full re-read of every record (each breaker not synced for sixty `refreshIntervalMs`, i.e. about once a minute, 256 at a time) falls outside this window unless the run is slow.',
     figureHeader: '% of one core',
     aggregate: 'mean',
     decimals: 3,

@@ -228,8 +228,14 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private async flushLoop(): Promise<void> {
     do {
       this.flushAgain = false;
-      while (this.dirty.size > 0 && this.mode === 'shared') {
-        const failure = await this.flushChunk(this.takeDirty(CHUNK));
+      // Only what is dirty now: a breaker counting again meanwhile waits for
+      // the next interval, so Redis sees one record per breaker per interval.
+      let remaining = this.dirty.size;
+      while (remaining > 0 && this.mode === 'shared') {
+        const chunk = this.takeDirty(Math.min(CHUNK, remaining));
+        if (chunk.length === 0) break;
+        remaining -= chunk.length;
+        const failure = await this.flushChunk(chunk);
         if (failure === undefined) {
           this.controller.reportOk();
           continue;

@@ -45,6 +45,29 @@ describe('the Redis store', () => {
     expect(after - before).toBeGreaterThanOrEqual(1);
   });
 
+  it('sends one record per breaker per flush interval under steady load, whatever the call rate', async () => {
+    const box = await createBreakerBox({
+      redis: server.url,
+      namespace: 'cadence',
+      logger,
+      flushIntervalMs: 50,
+    });
+    const breaker = box.breaker('payments');
+    await breaker.snapshot();
+    const before = await commandCalls(server, 'evalsha');
+    const started = Date.now();
+    while (Date.now() - started < 1_000) {
+      for (let i = 0; i < 200; i++) await breaker.call(() => i);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const elapsedMs = Date.now() - started;
+    const sent = (await commandCalls(server, 'evalsha')) - before;
+    await box.close();
+    // A flush fires every 50 ms with calls pending at each one: about 20, never one per call or per yield.
+    expect(sent).toBeLessThanOrEqual(Math.ceil(elapsedMs / 50) + 3);
+    expect(sent).toBeGreaterThanOrEqual(5);
+  });
+
   it('counts every outcome once in the shared window', async () => {
     const box = await createBreakerBox({
       redis: server.url,
