@@ -44,7 +44,4 @@ else
 end
 if code == 0 and not t then code = -5 end
 
-if t then saveRecord(KEYS[1], r) end
-local snap = snapshotOf(r, KEYS[2], cfg, now)
-if t then announce(KEYS[3], ARGV[8], name, replica, t, snap) end
-return cjson.encode({ c = code, s = snap, t = t })
+return finish(KEYS, r, cfg, now, code, t, ARGV[8], name, replica)

@@ -47,7 +47,4 @@ else
   code = -6
 end
 
-if t then saveRecord(KEYS[1], r) end
-local snap = snapshotOf(r, KEYS[2], cfg, now)
-if t then announce(KEYS[3], ARGV[6], name, replica, t, snap) end
-return cjson.encode({ c = code, s = snap, t = t })
+return finish(KEYS, r, cfg, now, code, t, ARGV[6], name, replica)

@@ -57,10 +57,5 @@ elseif (localState == 'open' or localState == 'half_open') and r.st == 'closed' 
 end
 
 local code = 0
-if t then
-  code = 1
-  saveRecord(KEYS[1], r)
-end
-local snap = snapshotOf(r, KEYS[2], cfg, now)
-if t then announce(KEYS[3], ARGV[9], name, replica, t, snap) end
-return cjson.encode({ c = code, s = snap, t = t })
+if t then code = 1 end
+return finish(KEYS, r, cfg, now, code, t, ARGV[9], name, replica)

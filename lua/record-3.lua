@@ -47,11 +47,8 @@ if r.st == 'closed' and calls > 0 then
         { ou = now + openDuration(cfg, 0, tonumber(ARGV[9])), bs = 0, pt = '', pl = 0 })
       if not t then return cjson.encode({ c = -5 }) end
       rcall('DEL', KEYS[2])
-      saveRecord(KEYS[1], r)
     end
   end
 end
 
-local snap = snapshotOf(r, KEYS[2], cfg, now)
-if t then announce(KEYS[3], ARGV[10], name, replica, t, snap) end
-return cjson.encode({ c = 0, s = snap, t = t })
+return finish(KEYS, r, cfg, now, 0, t, ARGV[10], name, replica)

@@ -121,3 +121,12 @@ local function snapshotOf(r, windowKey, cfg, now)
       badReplicas = totals.badReplicas, replicas = totals.replicas },
   }
 end
+
+-- Every script's ending: save the record if it changed, read the snapshot,
+-- announce the transition (events stream + channel), and reply.
+local function finish(keys, r, cfg, now, code, t, channel, name, replica)
+  if t then saveRecord(keys[1], r) end
+  local snap = snapshotOf(r, keys[2], cfg, now)
+  if t then announce(keys[3], channel, name, replica, t, snap) end
+  return cjson.encode({ c = code, s = snap, t = t })
+end

@@ -47,7 +47,8 @@ export type EndProbeResult =
 /** An operator override. */
 export type ForceMode = 'open' | 'closed' | 'reset';
 
-const INITIAL_RECORD: CircuitRecord = Object.freeze({
+/** A circuit that has never changed: closed, epoch 0. */
+export const INITIAL_RECORD: CircuitRecord = Object.freeze({
   state: 'closed',
   epoch: 0,
   openUntil: 0,

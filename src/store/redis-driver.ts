@@ -7,6 +7,7 @@ import type { ScriptReply, SharedSnapshot } from '../redis/script-reply.js';
 import { ResultCode } from '../redis/script-reply.js';
 import { mutationArgs, scriptConfig } from '../redis/script-args.js';
 import { errorMessage } from '../util/error-message.js';
+import { INITIAL_RECORD } from '../engine/circuit.js';
 import { LocalFallback } from './local-fallback.js';
 import { driverSnapshotOf, localRecordFrom } from './record-conversions.js';
 import { PendingOutcomes } from './pending-outcomes.js';
@@ -20,15 +21,6 @@ import type {
 } from './circuit-driver.js';
 import type { SharedStoreServices } from './shared-store-services.js';
 
-const CLOSED_VIEW: CircuitView = Object.freeze({
-  state: 'closed',
-  epoch: 0,
-  openUntil: 0,
-  backoffStep: 0,
-  probeToken: '',
-  probeLeaseUntil: 0,
-});
-
 /**
  * A breaker whose record lives in Redis. The hot path reads `view` (the last
  * shared snapshot, on this process's clock) and counts outcomes locally; the
@@ -36,7 +28,7 @@ const CLOSED_VIEW: CircuitView = Object.freeze({
  * every reply or published transition refreshes the view.
  */
 export class RedisDriver implements CircuitDriver {
-  view: CircuitView = CLOSED_VIEW;
+  view: CircuitView = INITIAL_RECORD;
   /** True while counted outcomes wait for the next flush. */
   dirty = false;
   /** When the view was last refreshed from Redis (local clock). */
@@ -369,15 +361,7 @@ export class RedisDriver implements CircuitDriver {
     this.lastSyncAt = this.store.clock.now();
     if (this.local !== undefined) return;
     const previous = this.view.state;
-    const offset = this.store.offset;
-    this.view = {
-      state: snapshot.state,
-      epoch: snapshot.epoch,
-      openUntil: offset.toLocal(snapshot.openUntil),
-      backoffStep: snapshot.backoffStep,
-      probeToken: snapshot.probeToken,
-      probeLeaseUntil: offset.toLocal(snapshot.probeLeaseUntil),
-    };
+    this.view = localRecordFrom(snapshot, this.store.offset);
     const rebuilt = known !== undefined && known.incarnation !== snapshot.incarnation;
     if ((snapshot.epoch > this.emittedEpoch || rebuilt) && snapshot.reason !== '') {
       this.emittedEpoch = snapshot.epoch;
