@@ -62,8 +62,10 @@ export class Breaker<F = never> implements DriverContext {
    * @throws DependencyUnhealthy when refused and there is no fallback
    * @throws CallTimeout when `timeoutMs` passes
    * @throws BreakerBoxClosed after `box.close()`
+   * @throws TypeError when `fn` is not a function (refused up front, not counted)
    */
   call<T>(fn: ProtectedCall<T>, callOptions?: CallOptions): Promise<T | F> {
+    if (typeof fn !== 'function') return Promise.reject(notAFunction(this.name, fn));
     const host = this.host;
     if (host.isClosed) return Promise.reject(new BreakerBoxClosed(`call ${this.name}`));
     const state = this.driver.view.state;
@@ -389,6 +391,12 @@ export class Breaker<F = never> implements DriverContext {
   private logger(): Logger {
     return (this.log ??= this.host.logger.child({ breaker: this.name }));
   }
+}
+
+/** The error for `call(x)` with a non-function `x`: a caller's bug, never the dependency's failure. */
+function notAFunction(name: string, value: unknown): TypeError {
+  const got = value === null ? 'null' : typeof value;
+  return new TypeError(`${name}: call(fn) needs a function, got ${got}`);
 }
 
 /** What a refused or failed call resolves to when the breaker has a fallback. */
