@@ -1,7 +1,8 @@
 --[[
   record: adds one replica's batch of outcomes to the current bucket, drops old
-  buckets, and, if the batch holds a failed or slow call, evaluates the
-  thresholds: closed -> open. Only a closed circuit counts.
+  buckets, and evaluates the thresholds whatever the batch holds (a batch of
+  successes can bring the window up to minimumCalls): closed -> open. Only a
+  closed circuit counts.
 
   Input:
     KEYS[1] state hash        <ns>:{<name>}:state
@@ -40,14 +41,12 @@ local calls = s + f + ss + sf
 local t = nil
 if r.st == 'closed' and calls > 0 then
   windowAdd(KEYS[2], cfg, replica, calls, f + sf, ss + sf, now)
-  if f + ss + sf > 0 then
-    local reason = tripReason(cfg, windowTotals(KEYS[2], cfg, now))
-    if reason then
-      t = transition(r, 'open', reason, now,
-        { ou = now + openDuration(cfg, 0, tonumber(ARGV[9])), bs = 0, pt = '', pl = 0 })
-      if not t then return cjson.encode({ c = -5 }) end
-      rcall('DEL', KEYS[2])
-    end
+  local reason = tripReason(cfg, windowTotals(KEYS[2], cfg, now))
+  if reason then
+    t = transition(r, 'open', reason, now,
+      { ou = now + openDuration(cfg, 0, tonumber(ARGV[9])), bs = 0, pt = '', pl = 0 })
+    if not t then return cjson.encode({ c = -5 }) end
+    rcall('DEL', KEYS[2])
   end
 end
 

@@ -1,7 +1,7 @@
 import { openDurationMs } from './backoff.js';
 import { createWindow } from './create-window.js';
 import type { EvaluatedTotals, OutcomeWindow } from './outcome-window.js';
-import { callsIn, hasBadOutcome } from './tally.js';
+import { callsIn } from './tally.js';
 import { assertLegalTransition } from './transition-table.js';
 import type {
   CircuitConfig,
@@ -10,6 +10,7 @@ import type {
   Outcome,
   OutcomeCounts,
   TransitionReason,
+  WindowCounts,
 } from './types.js';
 
 /** The persistent part of a circuit: what the Redis `state` hash holds too. */
@@ -93,8 +94,10 @@ export class Circuit {
   }
 
   /**
-   * Counts one call (the in-process hot path). Only a closed circuit counts;
-   * only a failed or slow call can trip it.
+   * Counts one call (the in-process hot path). Only a closed circuit counts.
+   * Any outcome may trip it: a success that brings the window up to
+   * `minimumCalls`, or one counted after older successes left the window, can
+   * complete a failure rate above the threshold.
    */
   recordOne(
     replica: string,
@@ -104,10 +107,10 @@ export class Circuit {
   ): CircuitTransition | undefined {
     if (this.latest.state !== 'closed') return undefined;
     this.window.addOne(replica, outcome, now);
-    return outcome === 0 ? undefined : this.evaluate(now, random);
+    return this.evaluate(now, random);
   }
 
-  /** Adds one replica's batch of outcomes, then evaluates the thresholds if the batch holds a bad outcome. */
+  /** Adds one replica's batch of outcomes, then evaluates the thresholds (whatever the batch holds). */
   record(
     replica: string,
     counts: OutcomeCounts,
@@ -116,7 +119,7 @@ export class Circuit {
   ): CircuitTransition | undefined {
     if (this.latest.state !== 'closed' || callsIn(counts) === 0) return undefined;
     this.window.add(replica, counts, now);
-    return hasBadOutcome(counts) ? this.evaluate(now, random) : undefined;
+    return this.evaluate(now, random);
   }
 
   /**
@@ -192,6 +195,8 @@ export class Circuit {
   }
 
   private evaluate(now: number, random: number): CircuitTransition | undefined {
+    // The allocation-free sums first: most calls cross no rate, whoever reported them.
+    if (rateRule(this.config, this.window.sums(now)) === undefined) return undefined;
     const reason = tripReason(this.config, this.window.totals(now));
     if (reason === undefined) return undefined;
     return this.open(now, random, 0, reason);
@@ -254,12 +259,20 @@ export function tripReason(
   config: CircuitConfig,
   totals: EvaluatedTotals,
 ): TransitionReason | undefined {
-  if (totals.calls < config.minimumCalls || totals.calls === 0) return undefined;
   if (totals.badReplicas < config.minimumReplicas) return undefined;
-  if (totals.failures / totals.calls >= config.failureRateThreshold) return 'failure_rate';
+  return rateRule(config, totals);
+}
+
+/** Which rate rule (if any) sums cross once `minimumCalls` is reached, the replica quorum aside. */
+export function rateRule(
+  config: CircuitConfig,
+  sums: WindowCounts,
+): 'failure_rate' | 'slow_call_rate' | undefined {
+  if (sums.calls < config.minimumCalls || sums.calls === 0) return undefined;
+  if (sums.failures / sums.calls >= config.failureRateThreshold) return 'failure_rate';
   if (
     config.slowCallRateThreshold < 1 &&
-    totals.slowCalls / totals.calls >= config.slowCallRateThreshold
+    sums.slowCalls / sums.calls >= config.slowCallRateThreshold
   ) {
     return 'slow_call_rate';
   }

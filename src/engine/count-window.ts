@@ -1,6 +1,6 @@
 import type { OutcomeWindow, EvaluatedTotals } from './outcome-window.js';
 import { Tally, totalsOf } from './tally.js';
-import type { Outcome, OutcomeCounts } from './types.js';
+import type { Outcome, OutcomeCounts, WindowCounts } from './types.js';
 
 class Entry extends Tally {
   replica = '';
@@ -32,6 +32,10 @@ export class CountWindow implements OutcomeWindow {
     const entry = this.push(replica);
     entry.addCounts(counts);
     this.account(entry);
+  }
+
+  sums(_now: number): WindowCounts {
+    return this.sum;
   }
 
   totals(_now: number): EvaluatedTotals {

@@ -1,4 +1,4 @@
-import type { Outcome, OutcomeCounts, WindowTotals } from './types.js';
+import type { Outcome, OutcomeCounts, WindowCounts, WindowTotals } from './types.js';
 
 /** A window's sums plus the number of replicas that reported a failure or slow call in it. */
 export interface EvaluatedTotals extends WindowTotals {
@@ -16,6 +16,12 @@ export interface OutcomeWindow {
   addOne(replica: string, outcome: Outcome, now: number): void;
   /** Adds a replica's batch of outcomes. */
   add(replica: string, counts: OutcomeCounts, now: number): void;
+  /**
+   * Sums over the window as of `now`, without the per-replica shares and
+   * without allocating (a live object, valid until the next call): the cheap
+   * first look before a full {@link totals}.
+   */
+  sums(now: number): WindowCounts;
   /** Sums over the window as of `now`. */
   totals(now: number): EvaluatedTotals;
   /** Forgets everything. */

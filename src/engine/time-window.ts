@@ -1,6 +1,6 @@
 import type { OutcomeWindow, EvaluatedTotals } from './outcome-window.js';
 import { Tally, totalsOf } from './tally.js';
-import type { Outcome, OutcomeCounts } from './types.js';
+import type { Outcome, OutcomeCounts, WindowCounts } from './types.js';
 
 /**
  * One bucket. The first replica counted in it keeps its tally inline (in
@@ -33,6 +33,11 @@ class Bucket {
     return tally;
   }
 
+  addInto(sum: Tally): void {
+    sum.addTally(this.tally);
+    if (this.others !== undefined) for (const tally of this.others.values()) sum.addTally(tally);
+  }
+
   addTo(sums: Map<string, Tally>): void {
     if (this.replica !== '') add(sums, this.replica, this.tally);
     if (this.others !== undefined)
@@ -59,6 +64,7 @@ export class TimeWindow implements OutcomeWindow {
   private last: Bucket | undefined;
   private lastReplica = '';
   private lastTally: Tally | undefined;
+  private readonly scratch = new Tally();
 
   constructor(
     windowMs: number,
@@ -73,6 +79,20 @@ export class TimeWindow implements OutcomeWindow {
 
   add(replica: string, counts: OutcomeCounts, now: number): void {
     this.tallyFor(replica, now).addCounts(counts);
+  }
+
+  sums(now: number): WindowCounts {
+    const current = Math.floor(now / this.bucketMs);
+    const sum = this.scratch;
+    sum.reset();
+    const ring = this.ring;
+    if (ring === undefined) return sum;
+    for (const bucket of ring) {
+      if (bucket === undefined || bucket.index <= current - this.buckets || bucket.index > current)
+        continue;
+      bucket.addInto(sum);
+    }
+    return sum;
   }
 
   totals(now: number): EvaluatedTotals {

@@ -68,6 +68,31 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
+/**
+ * Failures, then successes only: the window reaches `minimumCalls` by a
+ * success, the case a rule "evaluate only batches with a failure" gets wrong.
+ */
+const minimumBySuccess: fc.Arbitrary<Step[]> = fc
+  .record({
+    replica: fc.constantFrom('r1', 'r2'),
+    failures: fc.integer({ min: 1, max: 4 }),
+    successes: fc.integer({ min: 1, max: 3 }),
+    oneByOne: fc.boolean(),
+    random,
+  })
+  .map(({ replica, failures, successes, oneByOne, random: r }) => {
+    const batch = (s: number, f: number): Step => ({
+      op: 'record',
+      replica,
+      counts: { successes: s, failures: f, slowSuccesses: 0, slowFailures: 0 },
+      random: r,
+    });
+    const ok = oneByOne
+      ? Array.from({ length: successes }, () => batch(1, 0))
+      : [batch(successes, 0)];
+    return [batch(0, failures), ...ok];
+  });
+
 /** A probe cycle: wait (often past openUntil), take the probe, end it — the paths random steps rarely reach. */
 const probeCycle: fc.Arbitrary<Step[]> = fc
   .record({
@@ -99,6 +124,7 @@ export const steps = fc
       { weight: 6, arbitrary: step.map((one) => [one]) },
       { weight: 2, arbitrary: probeCycle },
       { weight: 1, arbitrary: takeover },
+      { weight: 2, arbitrary: minimumBySuccess },
     ),
     {
       minLength: 4,

@@ -91,6 +91,23 @@ describe('Lua scripts on a real redis-server', () => {
     expect(published).toMatchObject({ n: 'trips', r: 'replica-1', s: { state: 'open' } });
   });
 
+  it('evaluates a batch of successes that brings the window up to minimumCalls (issue 7 item 2)', async () => {
+    // minimumCalls 2, threshold 0.5: one failure alone is below the minimum;
+    // the success that follows makes 1/2 = 50%.
+    const first = parseScriptReply(
+      'record',
+      await redis.breakerboxRecordV1(...recordArgs('min-by-ok', 1)),
+      [ResultCode.Ok],
+    );
+    expect(first.snapshot.state).toBe('closed');
+    const second = parseScriptReply(
+      'record',
+      await redis.breakerboxRecordV1(...recordArgs('min-by-ok', 0, 1)),
+      [ResultCode.Ok],
+    );
+    expect(second.transition).toMatchObject({ from: 'closed', to: 'open', reason: 'failure_rate' });
+  });
+
   it('keeps each replica\u2019s share of the window', async () => {
     const keys = breakerKeys('t', 'shares');
     const base = [keys.state, keys.window, keys.events, config, 'shares'];

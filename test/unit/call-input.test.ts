@@ -12,9 +12,7 @@ describe('call() refuses a non-function up front (issue 7 item 5)', () => {
         windowType: 'count',
         windowSize: 1,
       });
-      const error = await caught(() =>
-        breaker.call(notAFunction as ProtectedCall<unknown>),
-      );
+      const error = await caught(() => breaker.call(notAFunction as ProtectedCall<unknown>));
       expect(error).toBeInstanceOf(TypeError);
       expect((error as Error).message).toContain('payments');
       expect(breaker.state).toBe('closed');

@@ -189,3 +189,49 @@ describe('minimumReplicas in one process', () => {
     await box.close();
   });
 });
+
+describe('a success can change the verdict too (issue 7 item 2)', () => {
+  it('fail, fail, fail, ok, ok opens at 60% when the 5th call (a success) reaches minimumCalls', async () => {
+    const { box, transitions } = await makeBox();
+    const breaker = box.breaker('payments', { minimumCalls: 5, failureRateThreshold: 0.5 });
+    await failCalls(breaker, 3);
+    await succeedCalls(breaker, 1);
+    expect(breaker.state).toBe('closed');
+    await succeedCalls(breaker, 1);
+    expect(breaker.state).toBe('open');
+    expect(transitions).toMatchObject([{ from: 'closed', to: 'open', reason: 'failure_rate' }]);
+    await box.close();
+  });
+
+  it('the engine evaluates a lone success (recordOne) and a success-only batch (record)', () => {
+    const config = circuitConfig({ minimumCalls: 5, failureRateThreshold: 0.5 });
+    const one = new Circuit(config);
+    for (let i = 0; i < 3; i++) one.recordOne('a', 1, 0, 0.5);
+    expect(one.recordOne('a', 0, 0, 0.5)).toBeUndefined();
+    expect(one.recordOne('a', 0, 0, 0.5)?.reason).toBe('failure_rate');
+
+    const batch = new Circuit(config);
+    batch.record('a', counts({ failures: 3 }), 0, 0.5);
+    expect(batch.record('a', counts({ successes: 2 }), 0, 0.5)?.reason).toBe('failure_rate');
+  });
+
+  it('a success after older successes left the time window is evaluated against what is left', () => {
+    // 1 s window of 10 buckets: 10 successes at t=0, 3 failures at t=500 (3/13
+    // is below 0.4); at t=1,050 the successes have left, and one more success
+    // makes 3/4 = 75%.
+    const circuit = new Circuit(circuitConfig({ minimumCalls: 4, failureRateThreshold: 0.4 }));
+    circuit.record('a', counts({ successes: 10 }), 0, 0.5);
+    circuit.record('a', counts({ failures: 3 }), 500, 0.5);
+    expect(circuit.state).toBe('closed');
+    expect(circuit.recordOne('a', 0, 1_050, 0.5)?.reason).toBe('failure_rate');
+  });
+
+  it('a slow success reaching the minimum trips on the failure rate it completes', () => {
+    const circuit = new Circuit(
+      circuitConfig({ minimumCalls: 3, failureRateThreshold: 0.6, slowCallRateThreshold: 0.9 }),
+    );
+    circuit.recordOne('a', 1, 0, 0.5);
+    circuit.recordOne('a', 1, 0, 0.5);
+    expect(circuit.recordOne('a', 2, 0, 0.5)?.reason).toBe('failure_rate');
+  });
+});
