@@ -1,6 +1,7 @@
 --[[
   force: operator override, fleet-wide.
-    'open'   -> forced_open until now + forMs (forMs 0: until cleared)
+    'open'   -> forced_open until now + forMs (forMs 0: until cleared); already
+                forced open: no transition, only the new expiry is saved
     'closed' -> forced_closed (no-op when already forced closed)
     'reset'  -> closed, window cleared, backoff reset (no transition when already closed)
 
@@ -29,8 +30,13 @@ if mode == 'open' then
   rcall('DEL', KEYS[2])
   local untilMs = 0
   if forMs > 0 then untilMs = now + forMs end
-  t = transition(r, 'forced_open', 'forced_open', now, { ou = untilMs, pt = '', pl = 0 })
-  if not t then code = -5 end
+  if r.st == 'forced_open' then
+    r.ou = untilMs
+    rcall('HSET', KEYS[1], 'ou', r.ou)
+  else
+    t = transition(r, 'forced_open', 'forced_open', now, { ou = untilMs, pt = '', pl = 0 })
+    if not t then code = -5 end
+  end
 elseif mode == 'closed' then
   if r.st ~= 'forced_closed' then
     rcall('DEL', KEYS[2])

@@ -6,6 +6,7 @@ export * from './breaker/breaker.js';
 export type * from './breaker/breaker-options.js';
 export type * from './breaker/breaker-snapshot.js';
 export type { ProtectedCall } from './breaker/protected-call.js';
+export type { ForceOpenOptions } from './breaker/force-options.js';
 export type * from './events/box-events.js';
 export type { Listener, Unsubscribe } from './events/typed-events.js';
 export type {

@@ -48,7 +48,7 @@ local LEGAL = {
   closed = { open = true, forced_open = true, forced_closed = true },
   open = { half_open = true, closed = true, forced_open = true, forced_closed = true },
   half_open = { closed = true, open = true, half_open = true, forced_open = true, forced_closed = true },
-  forced_open = { half_open = true, closed = true, forced_open = true, forced_closed = true },
+  forced_open = { half_open = true, closed = true, forced_closed = true },
   forced_closed = { closed = true, forced_open = true },
 }
 

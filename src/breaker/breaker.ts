@@ -3,7 +3,6 @@ import type { BreakerState, CircuitTransition } from '../engine/types.js';
 import { Outcome, toBreakerState } from '../engine/types.js';
 import { BreakerBoxClosed } from '../errors/breakerbox-closed.js';
 import { CallTimeout } from '../errors/call-timeout.js';
-import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
 import type { CircuitDriver, DriverContext } from '../store/circuit-driver.js';
 import type { BreakerHost } from './breaker-host.js';
 import type { BreakerSnapshot } from './breaker-snapshot.js';
@@ -11,6 +10,8 @@ import { toBreakerSnapshot } from './breaker-snapshot.js';
 import type { ProtectedCall } from './protected-call.js';
 import { NEVER_ABORTED } from './protected-call.js';
 import { DeadlineSlots } from './deadline-slots.js';
+import type { ForceOpenOptions } from './force-options.js';
+import { resolveForceOpen } from './force-options.js';
 import { ProbeSession } from './probe-session.js';
 import { rejectionFor } from './rejection.js';
 import type { ResolvedBreakerOptions } from './resolve-breaker-options.js';
@@ -23,7 +24,6 @@ export interface CallOptions {
 
 type Classification = 'failure' | 'success' | 'ignore';
 
-const MAX_FORCE_MS = 7 * 86_400_000;
 const SETTLED = Promise.resolve();
 
 /**
@@ -132,20 +132,13 @@ export class Breaker<F = never> implements DriverContext {
 
   /**
    * Forces the breaker open, fleet-wide, for `forMs` (or until `forceClosed`/`reset`).
-   * When the time is up the breaker probes like any open breaker.
-   * @throws InvalidBreakerOptions for a bad `forMs`
+   * When the time is up the breaker probes like any open breaker. Forcing an
+   * already forced-open breaker is no transition; it only sets the new expiry.
+   * @throws InvalidBreakerOptions for a bad `forMs` or an unknown key
    */
-  async forceOpen(options: { readonly forMs?: number } = {}): Promise<void> {
+  async forceOpen(options: ForceOpenOptions = {}): Promise<void> {
     this.assertOpen('force a breaker open');
-    const forMs = options.forMs;
-    if (forMs !== undefined && (!Number.isInteger(forMs) || forMs < 1 || forMs > MAX_FORCE_MS)) {
-      throw new InvalidBreakerOptions(
-        'forMs',
-        forMs,
-        `must be an integer from 1 to ${MAX_FORCE_MS}`,
-      );
-    }
-    await this.driver.force('open', forMs ?? 0);
+    await this.driver.force('open', resolveForceOpen(options));
   }
 
   /** Forces the breaker closed, fleet-wide: every call runs and nothing trips it until `reset`. */

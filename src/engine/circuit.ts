@@ -167,12 +167,19 @@ export class Circuit {
 
   /**
    * Operator override: `open` (for `forMs`, 0 = until cleared), `closed`, or
-   * `reset` (back to closed with an empty window and no backoff).
+   * `reset` (back to closed with an empty window and no backoff). Forcing the
+   * state the circuit is already forced into is no transition (undefined);
+   * forcing open again still replaces the expiry in the record.
    */
   force(mode: ForceMode, forMs: number, now: number): CircuitTransition | undefined {
     switch (mode) {
       case 'open':
         this.window.clear();
+        if (this.latest.state === 'forced_open') {
+          // The same override again: no transition, only its new expiry.
+          this.latest = { ...this.latest, openUntil: forMs > 0 ? now + forMs : 0 };
+          return undefined;
+        }
         return this.transition(now, 'forced_open', 'forced_open', {
           openUntil: forMs > 0 ? now + forMs : 0,
           probeToken: '',

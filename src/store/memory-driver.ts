@@ -66,6 +66,8 @@ export class MemoryDriver implements CircuitDriver {
 
   force(mode: ForceMode, forMs: number): Promise<void> {
     this.publish(this.circuit.force(mode, forMs, this.env.clock.now()));
+    // Forcing open again is no transition but may move the expiry.
+    this.view = this.circuit.current;
     return Promise.resolve();
   }
 

@@ -199,6 +199,7 @@ export class RedisDriver implements CircuitDriver {
     const local = this.local;
     if (local !== undefined) {
       local.force(mode, forMs);
+      this.view = local.current; // a re-forced expiry is no transition
       return;
     }
     const reply = await this.store.run(

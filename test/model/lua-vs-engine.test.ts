@@ -13,7 +13,7 @@ import { defineScripts } from '../../src/redis/scripts.js';
 import type { RedisProcess } from '../harness/index.js';
 import { startRedis, stopAllRedis } from '../harness/index.js';
 import type { Step } from './model-steps.js';
-import { configs, steps } from './model-steps.js';
+import { scenarios } from './model-steps.js';
 
 /**
  * The model check: the in-memory engine and the Lua scripts, driven by the same
@@ -171,7 +171,7 @@ describe('engine and Lua scripts agree (model check)', () => {
 
   it('makes the same transitions and holds the same record for random sequences', async () => {
     await fc.assert(
-      fc.asyncProperty(configs, steps, async (config, sequence) => {
+      fc.asyncProperty(scenarios, async ([config, sequence]) => {
         await check(config, sequence);
       }),
       { numRuns: 40, endOnFailure: true },
@@ -259,6 +259,9 @@ describe('engine and Lua scripts agree (model check)', () => {
       { op: 'beginProbe', token: 't2' },
       { op: 'force', mode: 'closed', forMs: 0 },
       { op: 'force', mode: 'open', forMs: 30 },
+      { op: 'force', mode: 'open', forMs: 80 },
+      { op: 'force', mode: 'open', forMs: 0 },
+      { op: 'force', mode: 'reset', forMs: 0 },
       { op: 'force', mode: 'reset', forMs: 0 },
     ]);
     for (const edge of [

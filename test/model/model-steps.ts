@@ -69,29 +69,36 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 /**
- * Failures, then successes only: the window reaches `minimumCalls` by a
- * success, the case a rule "evaluate only batches with a failure" gets wrong.
+ * From an empty window (a reset first): failures from enough replicas to meet
+ * the quorum, then successes (one by one or as one batch) that bring the
+ * window up to exactly `minimumCalls`: the case a rule "evaluate only reports
+ * holding a failure" gets wrong.
  */
-const minimumBySuccess: fc.Arbitrary<Step[]> = fc
-  .record({
-    replica: fc.constantFrom('r1', 'r2'),
-    failures: fc.integer({ min: 1, max: 4 }),
-    successes: fc.integer({ min: 1, max: 3 }),
-    oneByOne: fc.boolean(),
-    random,
-  })
-  .map(({ replica, failures, successes, oneByOne, random: r }) => {
-    const batch = (s: number, f: number): Step => ({
-      op: 'record',
-      replica,
-      counts: { successes: s, failures: f, slowSuccesses: 0, slowFailures: 0 },
-      random: r,
+function minimumBySuccess(config: CircuitConfig): fc.Arbitrary<Step[]> {
+  const m = config.minimumCalls;
+  const q = config.minimumReplicas;
+  const most = Math.min(3, m - q);
+  if (most < 1) return fc.constant([]);
+  return fc
+    .record({ successes: fc.integer({ min: 1, max: most }), oneByOne: fc.boolean(), random })
+    .map(({ successes, oneByOne, random: r }) => {
+      const batch = (replica: string, ok: number, failed: number): Step => ({
+        op: 'record',
+        replica,
+        counts: { successes: ok, failures: failed, slowSuccesses: 0, slowFailures: 0 },
+        random: r,
+      });
+      const failures = m - successes;
+      const replicas = ['r1', 'r2', 'r3'].slice(0, q);
+      const failed = replicas.map((replica, i) =>
+        batch(replica, 0, i === 0 ? failures - (q - 1) : 1),
+      );
+      const ok = oneByOne
+        ? Array.from({ length: successes }, () => batch('r1', 1, 0))
+        : [batch('r1', successes, 0)];
+      return [{ op: 'force', mode: 'reset', forMs: 0 } as const, ...failed, ...ok];
     });
-    const ok = oneByOne
-      ? Array.from({ length: successes }, () => batch(1, 0))
-      : [batch(successes, 0)];
-    return [batch(0, failures), ...ok];
-  });
+}
 
 /** A probe cycle: wait (often past openUntil), take the probe, end it — the paths random steps rarely reach. */
 const probeCycle: fc.Arbitrary<Step[]> = fc
@@ -117,21 +124,23 @@ const takeover: fc.Arbitrary<Step[]> = fc
     { op: 'beginProbe', token: 't2' },
   ]);
 
-/** Random sequences of steps. */
-export const steps = fc
-  .array(
-    fc.oneof(
-      { weight: 6, arbitrary: step.map((one) => [one]) },
-      { weight: 2, arbitrary: probeCycle },
-      { weight: 1, arbitrary: takeover },
-      { weight: 2, arbitrary: minimumBySuccess },
-    ),
-    {
-      minLength: 4,
-      maxLength: 24,
-    },
-  )
-  .map((groups) => groups.flat());
+/** Random sequences of steps for one config. */
+export function stepsFor(config: CircuitConfig): fc.Arbitrary<Step[]> {
+  return fc
+    .array(
+      fc.oneof(
+        { weight: 6, arbitrary: step.map((one) => [one]) },
+        { weight: 2, arbitrary: probeCycle },
+        { weight: 1, arbitrary: takeover },
+        { weight: 2, arbitrary: minimumBySuccess(config) },
+      ),
+      {
+        minLength: 4,
+        maxLength: 24,
+      },
+    )
+    .map((groups) => groups.flat());
+}
 
 /** Random configs with short windows and backoffs, so eviction and expiry happen within a run. */
 export const configs: fc.Arbitrary<CircuitConfig> = fc
@@ -157,3 +166,8 @@ export const configs: fc.Arbitrary<CircuitConfig> = fc
     probeLeaseMs: fc.integer({ min: 20, max: 120 }),
   })
   .map((config) => config);
+
+/** A random config with random steps for it. */
+export const scenarios: fc.Arbitrary<readonly [CircuitConfig, Step[]]> = configs.chain((config) =>
+  stepsFor(config).map((sequence) => [config, sequence] as const),
+);

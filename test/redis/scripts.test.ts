@@ -108,6 +108,40 @@ describe('Lua scripts on a real redis-server', () => {
     expect(second.transition).toMatchObject({ from: 'closed', to: 'open', reason: 'failure_rate' });
   });
 
+  it('force open on a forced-open record moves the expiry without a transition (issue 7 item 6)', async () => {
+    const keys = breakerKeys('t', 'reforce');
+    const force = async (mode: string, forMs: number) =>
+      parseScriptReply(
+        'force',
+        await redis.breakerboxForceV1(
+          keys.state,
+          keys.window,
+          keys.events,
+          config,
+          'reforce',
+          'replica-1',
+          mode,
+          String(forMs),
+          transitionsChannel('t'),
+          'inc-1',
+        ),
+        [ResultCode.Ok],
+      );
+    const first = await force('open', 1_000);
+    expect(first.transition).toMatchObject({ from: 'closed', to: 'forced_open', epoch: 1 });
+    const again = await force('open', 60_000);
+    expect(again.transition).toBeUndefined();
+    expect(again.snapshot).toMatchObject({ state: 'forced_open', epoch: 1 });
+    expect(again.snapshot.openUntil).toBe(again.snapshot.now + 60_000);
+    const untilCleared = await force('open', 0);
+    expect(untilCleared.transition).toBeUndefined();
+    expect(untilCleared.snapshot).toMatchObject({ epoch: 1, openUntil: 0 });
+    expect(await redis.xlen(keys.events)).toBe(1);
+    expect((await force('closed', 0)).transition).toMatchObject({ epoch: 2 });
+    expect((await force('closed', 0)).transition).toBeUndefined();
+    expect(await redis.xlen(keys.events)).toBe(2);
+  });
+
   it('keeps each replica\u2019s share of the window', async () => {
     const keys = breakerKeys('t', 'shares');
     const base = [keys.state, keys.window, keys.events, config, 'shares'];

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DependencyUnhealthy } from '../../src/errors/dependency-unhealthy.js';
+import { InvalidBreakerOptions } from '../../src/errors/invalid-breaker-options.js';
 import {
   caught,
   deferred,
@@ -79,16 +80,42 @@ describe('forceOpen({ forMs })', () => {
     await box.close();
   });
 
-  it('forcing open again replaces the expiry', async () => {
+  it('forcing open again replaces the expiry, with no second transition (issue 7 item 6)', async () => {
     const { box, clock, transitions } = await makeBox();
     const breaker = box.breaker('payments');
+    const start = clock.t;
     await breaker.forceOpen({ forMs: 1_000 });
     await breaker.forceOpen({ forMs: 10_000 });
-    expect(transitions.at(-1)).toMatchObject({ from: 'forced_open', to: 'forced_open' });
+    expect(transitions).toHaveLength(1);
+    const snapshot = await breaker.snapshot();
+    expect(snapshot).toMatchObject({ epoch: 1, openUntil: start + 10_000, retryAfterMs: 10_000 });
     clock.advance(1_000);
+    expect(await caught(() => breaker.call(() => 'x'))).toMatchObject({ state: 'forced_open' });
+    // Forced again with no forMs: open until cleared, still the same override.
+    await breaker.forceOpen();
+    expect(transitions).toHaveLength(1);
+    expect(await breaker.snapshot()).toMatchObject({ epoch: 1, openUntil: null });
+    clock.advance(100_000);
     expect(await caught(() => breaker.call(() => 'x'))).toMatchObject({ state: 'forced_open' });
     await box.close();
   });
+
+  it.each([{ ttlMs: 5 }, { forMs: 1_000, until: 5 }, 5, 'soon', null])(
+    'refuses forceOpen(%j): unknown keys and non-objects, changing nothing',
+    async (input) => {
+      const { box, transitions } = await makeBox();
+      const breaker = box.breaker('payments');
+      const error = await caught(() =>
+        breaker.forceOpen(input as unknown as { readonly forMs?: number }),
+      );
+      expect(error).toBeInstanceOf(InvalidBreakerOptions);
+      const key = typeof input === 'object' && input !== null ? Object.keys(input).at(-1) : '';
+      expect((error as InvalidBreakerOptions).option).toBe(key === '' ? 'options' : key);
+      expect(breaker.state).toBe('closed');
+      expect(transitions).toHaveLength(0);
+      await box.close();
+    },
+  );
 
   it('accepts the longest allowed override, 7 days', async () => {
     const { box } = await makeBox();

@@ -24,7 +24,7 @@ const EXPECTED_LEGAL: Record<CircuitState, readonly CircuitState[]> = {
   closed: ['open', 'forced_open', 'forced_closed'],
   open: ['half_open', 'closed', 'forced_open', 'forced_closed'],
   half_open: ['closed', 'open', 'half_open', 'forced_open', 'forced_closed'],
-  forced_open: ['half_open', 'closed', 'forced_open', 'forced_closed'],
+  forced_open: ['half_open', 'closed', 'forced_closed'],
   forced_closed: ['closed', 'forced_open'],
 };
 
@@ -248,14 +248,6 @@ const ROWS: readonly Row[] = [
   },
   {
     from: 'forced_open',
-    to: 'forced_open',
-    reason: 'forced_open',
-    via: 'force open again',
-    at: 10,
-    act: (c, at) => c.force('open', 0, at),
-  },
-  {
-    from: 'forced_open',
     to: 'forced_closed',
     reason: 'forced_closed',
     via: 'force closed',
@@ -300,6 +292,25 @@ describe('every legal transition is reached by the operation that causes it', ()
 });
 
 describe('operations that must not transition are refused', () => {
+  it('force open on a forced-open circuit is no transition, but moves the expiry (issue 7 item 6)', () => {
+    const circuit = circuitIn('forced_open');
+    const before = circuit.current;
+    expect(circuit.force('open', 20_000, 10)).toBeUndefined();
+    expect(circuit.current).toEqual({ ...before, openUntil: 20_010 });
+    expect(circuit.force('open', 0, 20)).toBeUndefined();
+    expect(circuit.current).toEqual({ ...before, openUntil: 0 });
+  });
+
+  it('force closed on a forced-closed circuit and reset on a closed one are no transitions', () => {
+    const forcedClosed = circuitIn('forced_closed');
+    const before = forcedClosed.current;
+    expect(forcedClosed.force('closed', 0, 10)).toBeUndefined();
+    expect(forcedClosed.current).toBe(before);
+    const closed = circuitIn('closed');
+    expect(closed.force('reset', 0, 10)).toBeUndefined();
+    expect(closed.current.epoch).toBe(0);
+  });
+
   it('beginProbe when closed is refused (not_open)', () => {
     const circuit = circuitIn('closed');
     expect(circuit.beginProbe('p', 10)).toEqual({ granted: false, refusal: 'not_open' });
