@@ -4,7 +4,10 @@ import { z } from 'zod';
 import type { Clock, RandomSource } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { validateName, validateReplicaId } from '../util/names.js';
-import { parseOptions } from '../util/schema.js';
+import { wholeMs } from '../util/option-ranges.js';
+import { checkOptions, isSound, throwIssues } from '../util/schema.js';
+import type { OptionIssue } from '../errors/invalid-breaker-options.js';
+import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
 import { createDefaultLogger } from '../logging/default-logger.js';
 import type { RedisConnectionOption } from '../redis/connection-option.js';
 
@@ -68,11 +71,11 @@ const schema = z.strictObject({
   namespace: z.string().optional(),
   replicaId: z.string().optional(),
   logger: loggerSchema.optional(),
-  flushIntervalMs: z.int().min(5).max(60_000).optional(),
-  commandTimeoutMs: z.int().min(1).max(60_000).optional(),
-  refreshIntervalMs: z.int().min(10).max(600_000).optional(),
-  connectTimeoutMs: z.int().min(10).max(600_000).optional(),
-  drainTimeoutMs: z.int().min(0).max(600_000).optional(),
+  flushIntervalMs: wholeMs(5, 60_000).optional(),
+  commandTimeoutMs: wholeMs(1, 60_000).optional(),
+  refreshIntervalMs: wholeMs(10, 600_000).optional(),
+  connectTimeoutMs: wholeMs(10, 600_000).optional(),
+  drainTimeoutMs: wholeMs(0, 600_000).optional(),
   clock: z
     .custom<Clock>(
       (value) =>
@@ -91,14 +94,25 @@ const schema = z.strictObject({
 
 /**
  * Validates box options and fills in defaults.
- * @throws InvalidBreakerOptions naming the first bad option and its value
+ * @throws InvalidBreakerOptions listing every bad option (the first in `option`/`value`)
  */
 export function resolveBoxOptions(input: BreakerBoxOptions | undefined): ResolvedBoxOptions {
-  const options = parseOptions(schema, input ?? {}, '');
+  const checked = checkOptions(schema, input ?? {}, '');
+  const issues = [...checked.issues];
+  const namespace = validated(issues, 'namespace', () =>
+    validateName(checked.data?.namespace ?? input?.namespace ?? 'breakerbox', 'namespace'),
+  );
+  const replicaId = validated(issues, 'replicaId', () =>
+    validateReplicaId(
+      checked.data?.replicaId ?? input?.replicaId ?? `${hostname()}:${process.pid}`,
+    ),
+  );
+  throwIssues(issues);
+  const options = checked.data ?? {};
   return Object.freeze({
     redis: input?.redis,
-    namespace: validateName(options.namespace ?? 'breakerbox', 'namespace'),
-    replicaId: validateReplicaId(options.replicaId ?? `${hostname()}:${process.pid}`),
+    namespace,
+    replicaId,
     logger: options.logger ?? createDefaultLogger(),
     flushIntervalMs: options.flushIntervalMs ?? 100,
     commandTimeoutMs: options.commandTimeoutMs ?? 250,
@@ -108,4 +122,16 @@ export function resolveBoxOptions(input: BreakerBoxOptions | undefined): Resolve
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
   });
+}
+
+/** Runs a validator whose option passed the schema, adding its refusal to `issues`. */
+function validated(issues: OptionIssue[], option: string, validate: () => string): string {
+  if (!isSound(issues, option)) return '';
+  try {
+    return validate();
+  } catch (error) {
+    if (!(error instanceof InvalidBreakerOptions)) throw error;
+    issues.push(...error.issues);
+    return '';
+  }
 }

@@ -24,11 +24,12 @@ function asGiven(o: ResolvedBreakerOptions): Record<string, unknown> {
     failureRateThreshold: c.failureRateThreshold,
     slowCallRateThreshold: c.slowCallRateThreshold,
     slowCallDurationMs: o.slowCallDurationMs,
-    minimumCalls: c.minimumCalls,
     windowType: w.type,
     ...(w.type === 'time'
       ? { windowMs: w.windowMs, windowBuckets: w.buckets }
       : { windowSize: w.size }),
+    // After the window: a count window's default minimumCalls follows windowSize.
+    minimumCalls: c.minimumCalls,
     timeoutMs: o.timeoutMs,
     openBackoff: c.openBackoff,
     isFailure: o.isFailure,

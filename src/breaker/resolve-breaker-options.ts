@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
 import type { CircuitConfig } from '../engine/types.js';
-import { parseOptions } from '../util/schema.js';
+import { fraction, ranged, spread, whole, wholeMs } from '../util/option-ranges.js';
+import { checkOptions, throwIssues } from '../util/schema.js';
+import { combinationIssues } from './option-combinations.js';
 import type { BreakerOptions, ErrorClassification } from './breaker-options.js';
 
 /** Breaker options after defaults and validation; frozen. */
@@ -39,83 +40,74 @@ export const BREAKER_DEFAULTS = Object.freeze({
 } as const);
 
 const DAY_MS = 86_400_000;
-const fraction = z.number().gt(0).lte(1);
-const durationMs = z.int().min(1).max(DAY_MS);
-const count = z.int().min(1).max(1_000_000);
+const durationMs = (): z.ZodNumber => wholeMs(1, DAY_MS);
+const count = (): z.ZodNumber => whole(1, 1_000_000);
 const fn = (what: string) =>
   z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', {
     message: `must be a function ${what}`,
   });
 
 const optionsSchema = z.strictObject({
-  failureRateThreshold: fraction.optional(),
-  slowCallRateThreshold: fraction.optional(),
-  slowCallDurationMs: durationMs.optional(),
-  minimumCalls: count.optional(),
+  failureRateThreshold: fraction().optional(),
+  slowCallRateThreshold: fraction().optional(),
+  slowCallDurationMs: durationMs().optional(),
+  minimumCalls: count().optional(),
   windowType: z.enum(['time', 'count']).optional(),
-  windowMs: durationMs.optional(),
-  windowBuckets: z.int().min(1).max(1_000).optional(),
-  windowSize: count.optional(),
-  timeoutMs: durationMs.optional(),
+  windowMs: durationMs().optional(),
+  windowBuckets: whole(1, 1_000).optional(),
+  windowSize: count().optional(),
+  timeoutMs: durationMs().optional(),
   openBackoff: z
     .strictObject({
-      baseMs: durationMs.optional(),
-      maxMs: durationMs.optional(),
-      multiplier: z.number().min(1).max(1_000).optional(),
-      jitter: z.number().min(0).lt(1).optional(),
+      baseMs: durationMs().optional(),
+      maxMs: durationMs().optional(),
+      multiplier: ranged(1, 1_000, 'the growth factor per failed probe').optional(),
+      jitter: spread().optional(),
     })
     .optional(),
   isFailure: fn('(error) => boolean | "ignore"').optional(),
   halfOpen: z
     .strictObject({
-      permittedCalls: z.int().min(1).max(1_000).optional(),
-      successThreshold: z.int().min(1).max(1_000).optional(),
-      maxDurationMs: durationMs.optional(),
+      permittedCalls: whole(1, 1_000).optional(),
+      successThreshold: whole(1, 1_000).optional(),
+      maxDurationMs: durationMs().optional(),
     })
     .optional(),
-  minimumReplicas: z.int().min(1).max(10_000).optional(),
+  minimumReplicas: whole(1, 10_000).optional(),
   fallback: fn('(error) => value').optional(),
   critical: z.boolean().optional(),
   probe: fn('(signal) => Promise').optional(),
 });
 
 /**
- * Validates breaker options and fills in defaults.
- * @throws InvalidBreakerOptions naming the first bad option and its value
+ * Validates breaker options and fills in defaults. Every bad option is
+ * reported at once, each with its unit and range, and so are combinations
+ * that cannot work (see `option-combinations.ts`). A count window's default
+ * `minimumCalls` is capped at `windowSize`, as in resilience4j.
+ * @throws InvalidBreakerOptions listing every bad option (the first in `option`/`value`)
  */
 export function resolveBreakerOptions(input: unknown): ResolvedBreakerOptions {
-  const options = parseOptions(optionsSchema, input ?? {}, '');
+  const checked = checkOptions(optionsSchema, input ?? {}, '');
   const d = BREAKER_DEFAULTS;
+  const issues = [
+    ...checked.issues,
+    ...combinationIssues(input ?? {}, checked.issues, { ...d, openBackoff: d.openBackoff }),
+  ];
+  throwIssues(issues);
+  const options = checked.data ?? {};
   const backoff = { ...d.openBackoff, ...options.openBackoff };
   const halfOpen = { ...d.halfOpen, ...options.halfOpen };
-  if (backoff.maxMs < backoff.baseMs) {
-    throw new InvalidBreakerOptions(
-      'openBackoff.maxMs',
-      backoff.maxMs,
-      `must be >= openBackoff.baseMs (${backoff.baseMs})`,
-    );
-  }
-  if (halfOpen.successThreshold > halfOpen.permittedCalls) {
-    throw new InvalidBreakerOptions(
-      'halfOpen.successThreshold',
-      halfOpen.successThreshold,
-      `must be <= halfOpen.permittedCalls (${halfOpen.permittedCalls})`,
-    );
-  }
-  if (options.timeoutMs !== undefined && options.timeoutMs >= halfOpen.maxDurationMs) {
-    throw new InvalidBreakerOptions(
-      'timeoutMs',
-      options.timeoutMs,
-      `must be < halfOpen.maxDurationMs (${halfOpen.maxDurationMs}) so a probe ends before its lease`,
-    );
-  }
   const windowType = options.windowType ?? d.windowType;
   const slowCallRateThreshold = options.slowCallRateThreshold ?? d.slowCallRateThreshold;
   const typed = input as BreakerOptions<unknown> | undefined;
   const circuit: CircuitConfig = Object.freeze({
     failureRateThreshold: options.failureRateThreshold ?? d.failureRateThreshold,
     slowCallRateThreshold,
-    minimumCalls: options.minimumCalls ?? d.minimumCalls,
+    minimumCalls:
+      options.minimumCalls ??
+      (windowType === 'count'
+        ? Math.min(d.minimumCalls, options.windowSize ?? d.windowSize)
+        : d.minimumCalls),
     minimumReplicas: options.minimumReplicas ?? d.minimumReplicas,
     window:
       windowType === 'time'

@@ -1,22 +1,53 @@
 import { BreakerBoxError } from './breakerbox-error.js';
 
-/**
- * Thrown at construction when an option or a breaker name is invalid.
- * `option` is the dotted path of the offending option (`openBackoff.baseMs`,
- * `name`, …) and `value` the value that was given.
- */
-export class InvalidBreakerOptions extends BreakerBoxError {
-  readonly code = 'INVALID_BREAKER_OPTIONS' as const;
-  /** Dotted path of the offending option. */
+/** One refused option: its dotted path, the value given, and why. */
+export interface OptionIssue {
+  /** Dotted path of the option (`openBackoff.baseMs`, `name`, …). */
   readonly option: string;
   /** The value that was refused. */
   readonly value: unknown;
+  /** Why, with the unit and the range (`must be a fraction in (0, 1]: 0.5 means 50%`). */
+  readonly reason: string;
+}
 
-  constructor(option: string, value: unknown, reason: string) {
-    super(`invalid option ${option}: ${reason} (got ${describeValue(value)})`);
+/**
+ * Thrown at construction when options or a breaker name are invalid. Every
+ * bad option is listed in `issues` (and in the message); `option` and `value`
+ * are the first one's, for code that looks at one.
+ */
+export class InvalidBreakerOptions extends BreakerBoxError {
+  readonly code = 'INVALID_BREAKER_OPTIONS' as const;
+  /** Dotted path of the (first) offending option. */
+  readonly option: string;
+  /** The value that was refused (the first offending option's). */
+  readonly value: unknown;
+  /** Every refused option, in the order found; at least one. */
+  readonly issues: readonly OptionIssue[];
+
+  constructor(option: string, value: unknown, reason: string, more: readonly OptionIssue[] = []) {
+    const issues = [{ option, value, reason }, ...more];
+    super(
+      issues.length === 1
+        ? `invalid option ${describeIssue(issues[0])}`
+        : `invalid options (${String(issues.length)}): ${issues.map(describeIssue).join('; ')}`,
+    );
     this.option = option;
     this.value = value;
+    this.issues = Object.freeze(issues.map((issue) => Object.freeze(issue)));
   }
+
+  /**
+   * One error for every issue, or undefined when there is none.
+   */
+  static of(issues: readonly OptionIssue[]): InvalidBreakerOptions | undefined {
+    if (issues.length === 0) return undefined;
+    const [first, ...more] = issues;
+    return new InvalidBreakerOptions(first.option, first.value, first.reason, more);
+  }
+}
+
+function describeIssue(issue: OptionIssue): string {
+  return `${issue.option}: ${issue.reason} (got ${describeValue(issue.value)})`;
 }
 
 /** Renders any value briefly and safely for an error message. */

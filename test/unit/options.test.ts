@@ -209,11 +209,16 @@ describe('good breaker options', () => {
       input: { failureRateThreshold: 1e-9, slowCallRateThreshold: 1e-9 },
     },
     { label: 'longest durations', input: { slowCallDurationMs: 86_400_000, windowMs: 86_400_000 } },
-    { label: 'smallest durations', input: { slowCallDurationMs: 1, windowMs: 1, timeoutMs: 1 } },
+    {
+      label: 'smallest durations',
+      input: { slowCallDurationMs: 1, windowMs: 1, windowBuckets: 1, timeoutMs: 1 },
+    },
     {
       label: 'count bounds',
-      input: { minimumCalls: 1_000_000, windowSize: 1, windowBuckets: 1_000 },
+      input: { windowType: 'count', minimumCalls: 1_000_000, windowSize: 1_000_000 },
     },
+    { label: 'smallest count window', input: { windowType: 'count', windowSize: 1 } },
+    { label: 'most buckets', input: { windowBuckets: 1_000 } },
     { label: 'maxMs == baseMs', input: { openBackoff: { baseMs: 5_000, maxMs: 5_000 } } },
     { label: 'multiplier 1, jitter 0', input: { openBackoff: { multiplier: 1, jitter: 0 } } },
     {
