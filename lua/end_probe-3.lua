@@ -30,7 +30,8 @@ if r.st ~= 'half_open' or r.pt ~= token or token == '' then
   code = -4
 elseif success then
   rcall('DEL', KEYS[2])
-  t = transition(r, 'closed', 'probe_succeeded', now, { ou = 0, bs = 0, pt = '', pl = 0 })
+  t = transition(r, 'closed', 'probe_succeeded', now,
+    { ou = 0, bs = 0, pt = '', pl = 0, tr = '', tc = 0, tf = 0, ts = 0 })
 else
   -- Only an accepted (not fenced) failure is the dependency's last error.
   if ARGV[7] ~= '' then

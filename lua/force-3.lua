@@ -40,13 +40,15 @@ if mode == 'open' then
 elseif mode == 'closed' then
   if r.st ~= 'forced_closed' then
     rcall('DEL', KEYS[2])
-    t = transition(r, 'forced_closed', 'forced_closed', now, { ou = 0, bs = 0, pt = '', pl = 0 })
+    t = transition(r, 'forced_closed', 'forced_closed', now,
+      { ou = 0, bs = 0, pt = '', pl = 0, tr = '', tc = 0, tf = 0, ts = 0 })
     if not t then code = -5 end
   end
 elseif mode == 'reset' then
   rcall('DEL', KEYS[2])
   if r.st ~= 'closed' then
-    t = transition(r, 'closed', 'reset', now, { ou = 0, bs = 0, pt = '', pl = 0 })
+    t = transition(r, 'closed', 'reset', now,
+      { ou = 0, bs = 0, pt = '', pl = 0, tr = '', tc = 0, tf = 0, ts = 0 })
     if not t then code = -5 end
   end
 else

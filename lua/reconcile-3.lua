@@ -18,7 +18,8 @@
     ARGV[1] config (JSON), ARGV[2] breaker name, ARGV[3] replica id,
     ARGV[4] the replica's state, ARGV[5] its openUntil on the Redis clock (0: none / until cleared),
     ARGV[6] its backoff step, ARGV[7] its reason for the state, ARGV[8] the highest epoch it knows,
-    ARGV[9] transitions channel, ARGV[10] incarnation id
+    ARGV[9] what tripped it (JSON { rule, calls, failures, slowCalls }, '' for none),
+    ARGV[10] transitions channel, ARGV[11] incarnation id
 
   Output: JSON { c, s = snapshot, t = transition or absent }
     c  0: shared record kept
@@ -35,7 +36,7 @@ local localStep, localReason, knownEpoch = tonumber(ARGV[6]), ARGV[7], tonumber(
 local now = nowMs()
 local r = loadRecord(KEYS[1])
 if not r.exists then r.ep = knownEpoch end
-ensureRecord(KEYS[1], r, ARGV[10])
+ensureRecord(KEYS[1], r, ARGV[11])
 
 local TRIP_REASONS = { failure_rate = true, slow_call_rate = true, probe_failed = true }
 local t = nil
@@ -46,16 +47,25 @@ elseif localState == 'forced_open' then
   t = transition(r, 'forced_open', 'forced_open', now, { ou = localOpenUntil, pt = '', pl = 0 })
 elseif localState == 'forced_closed' then
   rcall('DEL', KEYS[2])
-  t = transition(r, 'forced_closed', 'forced_closed', now, { ou = 0, bs = 0, pt = '', pl = 0 })
+  t = transition(r, 'forced_closed', 'forced_closed', now,
+    { ou = 0, bs = 0, pt = '', pl = 0, tr = '', tc = 0, tf = 0, ts = 0 })
 elseif (localState == 'open' or localState == 'half_open') and r.st == 'closed' then
   local reason = localReason
   if not TRIP_REASONS[reason] then reason = 'failure_rate' end
   local untilMs = localOpenUntil
   if localState == 'half_open' or untilMs <= 0 then untilMs = now end
+  local changes = { ou = untilMs, bs = localStep, pt = '', pl = 0, tr = '', tc = 0, tf = 0, ts = 0 }
+  if ARGV[9] ~= '' then
+    local cause = cjson.decode(ARGV[9])
+    changes.tr = cause.rule
+    changes.tc = tonumber(cause.calls)
+    changes.tf = tonumber(cause.failures)
+    changes.ts = tonumber(cause.slowCalls)
+  end
   rcall('DEL', KEYS[2])
-  t = transition(r, 'open', reason, now, { ou = untilMs, bs = localStep, pt = '', pl = 0 })
+  t = transition(r, 'open', reason, now, changes)
 end
 
 local code = 0
 if t then code = 1 end
-return finish(KEYS, r, cfg, now, code, t, ARGV[9], name, replica)
+return finish(KEYS, r, cfg, now, code, t, ARGV[10], name, replica)

@@ -1,8 +1,9 @@
 --[[
   record: adds one replica's batch of outcomes to the current bucket, drops old
   buckets, and evaluates the thresholds whatever the batch holds (a batch of
-  successes can bring the window up to minimumCalls): closed -> open. Only a
-  closed circuit counts.
+  successes can bring the window up to minimumCalls): closed -> open, keeping
+  what tripped it (rule and window sums) in the record. Only a closed circuit
+  counts.
 
   Input:
     KEYS[1] state hash        <ns>:{<name>}:state
@@ -41,10 +42,12 @@ local calls = s + f + ss + sf
 local t = nil
 if r.st == 'closed' and calls > 0 then
   windowAdd(KEYS[2], cfg, replica, calls, f + sf, ss + sf, now)
-  local reason = tripReason(cfg, windowTotals(KEYS[2], cfg, now))
+  local totals = windowTotals(KEYS[2], cfg, now)
+  local reason = tripReason(cfg, totals)
   if reason then
     t = transition(r, 'open', reason, now,
-      { ou = now + openDuration(cfg, 0, tonumber(ARGV[9])), bs = 0, pt = '', pl = 0 })
+      { ou = now + openDuration(cfg, 0, tonumber(ARGV[9])), bs = 0, pt = '', pl = 0, tr = reason,
+        tc = totals.calls, tf = totals.failures, ts = totals.slowCalls })
     if not t then return cjson.encode({ c = -5 }) end
     rcall('DEL', KEYS[2])
   end

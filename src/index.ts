@@ -13,6 +13,7 @@ export type {
   BreakerState,
   CircuitState,
   TransitionReason,
+  TripRule,
   WindowCounts,
   WindowTotals,
 } from './engine/types.js';

@@ -4,7 +4,9 @@
 
   Record fields (state hash): st state, ep epoch, ou openUntil, bs backoffStep,
   pt probeToken, pl probeLeaseUntil, ca changedAt, rs reason, le lastError,
-  la lastErrorAt, inc incarnation (set once when the record is created).
+  la lastErrorAt, inc incarnation (set once when the record is created),
+  tr tc tf ts what tripped it: rule ('' for none), calls, failures, slow calls
+  (kept from the trip until the next close).
 ]]
 local rcall = redis.call
 
@@ -16,10 +18,11 @@ end
 
 local function loadRecord(stateKey)
   local flat = rcall('HGETALL', stateKey)
-  local r = { st = 'closed', ep = 0, ou = 0, bs = 0, pt = '', pl = 0, ca = 0, rs = '', le = '', la = 0, inc = '' }
+  local r = { st = 'closed', ep = 0, ou = 0, bs = 0, pt = '', pl = 0, ca = 0, rs = '', le = '', la = 0, inc = '',
+    tr = '', tc = 0, tf = 0, ts = 0 }
   for i = 1, #flat, 2 do
     local field, value = flat[i], flat[i + 1]
-    if field == 'st' or field == 'pt' or field == 'rs' or field == 'le' or field == 'inc' then
+    if field == 'st' or field == 'pt' or field == 'rs' or field == 'le' or field == 'inc' or field == 'tr' then
       r[field] = value
     else
       r[field] = tonumber(value)
@@ -31,7 +34,8 @@ end
 
 local function saveRecord(stateKey, r)
   rcall('HSET', stateKey, 'st', r.st, 'ep', r.ep, 'ou', r.ou, 'bs', r.bs, 'pt', r.pt, 'pl', r.pl,
-    'ca', r.ca, 'rs', r.rs, 'le', r.le, 'la', r.la, 'inc', r.inc)
+    'ca', r.ca, 'rs', r.rs, 'le', r.le, 'la', r.la, 'inc', r.inc, 'tr', r.tr, 'tc', r.tc, 'tf', r.tf,
+    'ts', r.ts)
 end
 
 -- Creates the record on first use, stamping it with an incarnation id so that

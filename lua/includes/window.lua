@@ -111,12 +111,21 @@ local function tripReason(cfg, t)
   return nil
 end
 
+-- What tripped the record, or nil (absent from the JSON) when nothing did.
+local function tripCauseOf(r)
+  if r.tr == '' then return nil end
+  return { rule = r.tr, calls = r.tc, failures = r.tf, slowCalls = r.ts }
+end
+
+-- The record fields that forget a trip (on every close).
+local NO_TRIP = { tr = '', tc = 0, tf = 0, ts = 0 }
+
 local function snapshotOf(r, windowKey, cfg, now)
   local totals = windowTotals(windowKey, cfg, now)
   return {
     state = r.st, epoch = r.ep, openUntil = r.ou, backoffStep = r.bs, probeToken = r.pt,
     probeLeaseUntil = r.pl, changedAt = r.ca, reason = r.rs, lastError = r.le, lastErrorAt = r.la,
-    incarnation = r.inc, now = now,
+    incarnation = r.inc, now = now, trippedBy = tripCauseOf(r),
     window = { calls = totals.calls, failures = totals.failures, slowCalls = totals.slowCalls,
       badReplicas = totals.badReplicas, replicas = totals.replicas },
   }

@@ -2,6 +2,8 @@ import type {
   BreakerState,
   CircuitState,
   TransitionReason,
+  TripCause,
+  TripRule,
   WindowTotals,
 } from '../engine/types.js';
 import { toBreakerState } from '../engine/types.js';
@@ -33,12 +35,34 @@ export interface BreakerSnapshot {
   /** When the last transition happened; null if never. */
   readonly changedAt: number | null;
   readonly reason: TransitionReason | null;
+  /**
+   * What opened the breaker — the rule and the window's sums and rates at
+   * that moment — kept from the trip until it next closes (the window itself
+   * is cleared when it opens). Null while closed, and when an operator opened it.
+   */
+  readonly trippedBy: TripCauseSnapshot | null;
   /** Where this snapshot was read from. */
   readonly mode: StoreMode;
   /** Whether this dependency counts for the safety gate and health. */
   readonly critical: boolean;
   /** When the snapshot was taken. */
   readonly at: number;
+}
+
+/** What tripped a breaker, as {@link BreakerSnapshot.trippedBy} shows it. */
+export interface TripCauseSnapshot {
+  /** The rule that opened it. */
+  readonly rule: TripRule;
+  /** Calls in the window when it opened. */
+  readonly calls: number;
+  /** Failed calls among them. */
+  readonly failures: number;
+  /** Slow calls among them. */
+  readonly slowCalls: number;
+  /** failures / calls. */
+  readonly failureRate: number;
+  /** slowCalls / calls. */
+  readonly slowCallRate: number;
 }
 
 /** Builds the public snapshot from a driver's. */
@@ -70,8 +94,22 @@ export function toBreakerSnapshot(
     lastErrorAt: s.lastErrorAt,
     changedAt: record.changedAt === 0 ? null : record.changedAt,
     reason: record.reason === '' ? null : record.reason,
+    trippedBy: tripCauseSnapshot(record.trippedBy),
     mode: s.mode,
     critical,
     at: s.at,
+  };
+}
+
+function tripCauseSnapshot(cause: TripCause | null): TripCauseSnapshot | null {
+  if (cause === null) return null;
+  const { rule, calls, failures, slowCalls } = cause;
+  return {
+    rule,
+    calls,
+    failures,
+    slowCalls,
+    failureRate: calls === 0 ? 0 : failures / calls,
+    slowCallRate: calls === 0 ? 0 : slowCalls / calls,
   };
 }

@@ -10,6 +10,8 @@ import type {
   Outcome,
   OutcomeCounts,
   TransitionReason,
+  TripCause,
+  TripRule,
   WindowCounts,
 } from './types.js';
 
@@ -30,6 +32,8 @@ export interface CircuitRecord {
   readonly changedAt: number;
   /** Why the last transition happened ('' if never). */
   readonly reason: TransitionReason | '';
+  /** What opened the circuit, from the trip until it next closes (null otherwise, or when an operator opened it). */
+  readonly trippedBy: TripCause | null;
 }
 
 /** What a probe request got: the trial, or why not. */
@@ -58,6 +62,7 @@ export const INITIAL_RECORD: CircuitRecord = Object.freeze({
   probeLeaseUntil: 0,
   changedAt: 0,
   reason: '',
+  trippedBy: null,
 });
 
 /**
@@ -193,6 +198,7 @@ export class Circuit {
           backoffStep: 0,
           probeToken: '',
           probeLeaseUntil: 0,
+          trippedBy: null,
         });
       case 'reset':
         this.window.clear();
@@ -204,9 +210,11 @@ export class Circuit {
   private evaluate(now: number, random: number): CircuitTransition | undefined {
     // The allocation-free sums first: most calls cross no rate, whoever reported them.
     if (rateRule(this.config, this.window.sums(now)) === undefined) return undefined;
-    const reason = tripReason(this.config, this.window.totals(now));
-    if (reason === undefined) return undefined;
-    return this.open(now, random, 0, reason);
+    const totals = this.window.totals(now);
+    const rule = tripReason(this.config, totals);
+    if (rule === undefined) return undefined;
+    const { calls, failures, slowCalls } = totals;
+    return this.open(now, random, 0, rule, { rule, calls, failures, slowCalls });
   }
 
   private open(
@@ -214,6 +222,7 @@ export class Circuit {
     random: number,
     step: number,
     reason: TransitionReason,
+    trippedBy: TripCause | null = this.latest.trippedBy,
   ): CircuitTransition {
     this.window.clear();
     return this.transition(now, 'open', reason, {
@@ -221,6 +230,7 @@ export class Circuit {
       backoffStep: step,
       probeToken: '',
       probeLeaseUntil: 0,
+      trippedBy,
     });
   }
 
@@ -230,6 +240,7 @@ export class Circuit {
       backoffStep: 0,
       probeToken: '',
       probeLeaseUntil: 0,
+      trippedBy: null,
     });
   }
 
@@ -262,19 +273,13 @@ export class Circuit {
 }
 
 /** Which threshold (if any) the window's sums cross. */
-export function tripReason(
-  config: CircuitConfig,
-  totals: EvaluatedTotals,
-): TransitionReason | undefined {
+export function tripReason(config: CircuitConfig, totals: EvaluatedTotals): TripRule | undefined {
   if (totals.badReplicas < config.minimumReplicas) return undefined;
   return rateRule(config, totals);
 }
 
 /** Which rate rule (if any) sums cross once `minimumCalls` is reached, the replica quorum aside. */
-export function rateRule(
-  config: CircuitConfig,
-  sums: WindowCounts,
-): 'failure_rate' | 'slow_call_rate' | undefined {
+export function rateRule(config: CircuitConfig, sums: WindowCounts): TripRule | undefined {
   if (sums.calls < config.minimumCalls || sums.calls === 0) return undefined;
   if (sums.failures / sums.calls >= config.failureRateThreshold) return 'failure_rate';
   if (

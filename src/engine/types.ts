@@ -82,6 +82,21 @@ export interface CircuitConfig {
   readonly probeLeaseMs: number;
 }
 
+/** The rate rules that open a closed circuit. */
+export type TripRule = 'failure_rate' | 'slow_call_rate';
+
+/**
+ * What opened a circuit: the rule and the window's sums at that moment. Kept
+ * in the record (and the Redis hash) from the trip until the circuit next
+ * closes, since the window itself is cleared when it opens.
+ */
+export interface TripCause {
+  readonly rule: TripRule;
+  readonly calls: number;
+  readonly failures: number;
+  readonly slowCalls: number;
+}
+
 /** A state change, as the state machine reports it. */
 export interface CircuitTransition {
   readonly from: CircuitState;

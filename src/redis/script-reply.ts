@@ -3,6 +3,7 @@ import type {
   CircuitState,
   CircuitTransition,
   TransitionReason,
+  TripCause,
   WindowCounts,
 } from '../engine/types.js';
 import { RedisScriptError } from '../errors/redis-script-error.js';
@@ -35,6 +36,8 @@ export interface SharedSnapshot {
   readonly incarnation: string;
   /** Redis TIME when the script ran, in ms. */
   readonly now: number;
+  /** What tripped the record, from the trip until it next closes; absent otherwise. */
+  readonly trippedBy?: TripCause | undefined;
   readonly window: WindowCounts & {
     readonly badReplicas: number;
     readonly replicas: Readonly<Record<string, WindowCounts>>;
@@ -61,6 +64,7 @@ const reason = z.enum([
   'reset',
 ]);
 const counts = z.object({ calls: z.number(), failures: z.number(), slowCalls: z.number() });
+const tripCause = counts.extend({ rule: z.enum(['failure_rate', 'slow_call_rate']) });
 // cjson encodes an empty Lua table as {} and never as [], but accept [] too.
 const replicas = z.union([z.record(z.string(), counts), z.array(z.never()).transform(() => ({}))]);
 
@@ -78,6 +82,7 @@ export const snapshotSchema = z.object({
   lastErrorAt: z.number(),
   incarnation: z.string(),
   now: z.number(),
+  trippedBy: tripCause.optional(),
   window: counts.extend({ badReplicas: z.number(), replicas }),
 });
 

@@ -14,6 +14,7 @@ export function localRecordFrom(snapshot: SharedSnapshot, offset: ClockOffset): 
     probeLeaseUntil: offset.toLocal(snapshot.probeLeaseUntil),
     changedAt: offset.toLocal(snapshot.changedAt),
     reason: snapshot.reason,
+    trippedBy: snapshot.trippedBy ?? null,
   };
 }
 
@@ -30,6 +31,7 @@ export function driverSnapshotOf(s: SharedSnapshot, mode: StoreMode): DriverSnap
       probeLeaseUntil: s.probeLeaseUntil,
       changedAt: s.changedAt,
       reason: s.reason,
+      trippedBy: s.trippedBy ?? null,
     },
     window: { calls, failures, slowCalls, replicas },
     lastError: s.lastError === '' ? null : s.lastError,

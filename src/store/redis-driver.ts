@@ -273,6 +273,7 @@ export class RedisDriver implements CircuitDriver {
         String(record.backoffStep),
         record.reason,
         String(Math.max(record.epoch, this.shared?.epoch ?? 0)),
+        record.trippedBy === null ? '' : JSON.stringify(record.trippedBy),
       ]),
       [ResultCode.Ok, ResultCode.Carried],
     );

@@ -145,6 +145,7 @@ describe('engine and Lua scripts agree (model check)', () => {
           probeLeaseUntil: s.probeLeaseUntil,
           changedAt: s.changedAt,
           reason: s.reason,
+          trippedBy: s.trippedBy ?? null,
         },
         where,
       ).toEqual({
@@ -156,6 +157,7 @@ describe('engine and Lua scripts agree (model check)', () => {
         probeLeaseUntil: record.probeLeaseUntil,
         changedAt: record.changedAt,
         reason: record.reason,
+        trippedBy: record.trippedBy,
       });
       expect(s.window, where).toEqual(engine.totals(s.now));
       // The oracle both engines answer to: right after outcomes are counted, a

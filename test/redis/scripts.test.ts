@@ -142,6 +142,82 @@ describe('Lua scripts on a real redis-server', () => {
     expect(await redis.xlen(keys.events)).toBe(2);
   });
 
+  it('keeps what tripped the record until it closes (issue 7 item 7)', async () => {
+    const keys = breakerKeys('t', 'cause');
+    const trip = parseScriptReply(
+      'record',
+      await redis.breakerboxRecordV1(...recordArgs('cause', 3, 1)),
+      [ResultCode.Ok],
+    );
+    expect(trip.snapshot.window.calls).toBe(0);
+    expect(trip.snapshot.trippedBy).toEqual({
+      rule: 'failure_rate',
+      calls: 4,
+      failures: 3,
+      slowCalls: 0,
+    });
+    expect(await redis.hmget(keys.state, 'tr', 'tc', 'tf', 'ts')).toEqual([
+      'failure_rate',
+      '4',
+      '3',
+      '0',
+    ]);
+    const read = parseScriptReply(
+      'snapshot',
+      await redis.breakerboxSnapshotV1(keys.state, keys.window, config),
+      [ResultCode.Ok],
+    );
+    expect(read.snapshot.trippedBy).toEqual(trip.snapshot.trippedBy);
+    const reset = parseScriptReply(
+      'force',
+      await redis.breakerboxForceV1(
+        keys.state,
+        keys.window,
+        keys.events,
+        config,
+        'cause',
+        'replica-1',
+        'reset',
+        '0',
+        transitionsChannel('t'),
+        'inc-1',
+      ),
+      [ResultCode.Ok],
+    );
+    expect(reset.snapshot.trippedBy).toBeUndefined();
+  });
+
+  it('reconcile carries a replica\u2019s local trip with its cause (issue 7 item 7)', async () => {
+    const keys = breakerKeys('t', 'carried');
+    const reply = parseScriptReply(
+      'reconcile',
+      await redis.breakerboxReconcileV1(
+        keys.state,
+        keys.window,
+        keys.events,
+        config,
+        'carried',
+        'replica-1',
+        'open',
+        '0',
+        '0',
+        'failure_rate',
+        '0',
+        JSON.stringify({ rule: 'failure_rate', calls: 20, failures: 11, slowCalls: 2 }),
+        transitionsChannel('t'),
+        'inc-1',
+      ),
+      [ResultCode.Ok, ResultCode.Carried],
+    );
+    expect(reply.code).toBe(ResultCode.Carried);
+    expect(reply.snapshot.trippedBy).toEqual({
+      rule: 'failure_rate',
+      calls: 20,
+      failures: 11,
+      slowCalls: 2,
+    });
+  });
+
   it('keeps each replica\u2019s share of the window', async () => {
     const keys = breakerKeys('t', 'shares');
     const base = [keys.state, keys.window, keys.events, config, 'shares'];
