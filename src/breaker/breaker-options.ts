@@ -57,6 +57,14 @@ export interface BreakerOptions<F = never> {
    * `false` a success (the dependency answered, e.g. a 404), `'ignore'` not counted.
    */
   readonly isFailure?: (error: unknown) => ErrorClassification;
+  /**
+   * Classifies a resolved value: `true` counts the call as a failure (say, a
+   * `fetch` Response with status 503). The caller still gets the value (no
+   * fallback). A classifier that throws counts the call as a failure and is
+   * logged. Not asked about thrown errors (that is `isFailure`) nor about the
+   * `probe` option's result. Default: every resolved value is a success.
+   */
+  readonly isResultFailure?: (result: unknown) => boolean;
   /** Half-open trial settings. */
   readonly halfOpen?: HalfOpenOptions;
   /** Distinct replicas that must report failures in the window before it trips. Default 1. */

@@ -25,6 +25,8 @@ export interface CallOptions {
 type Classification = 'failure' | 'success' | 'ignore';
 
 const SETTLED = Promise.resolve();
+/** The last error recorded for a call whose resolved value `isResultFailure` counted as a failure. */
+const RESULT_FAILURE = 'isResultFailure: the call resolved with a value counted as a failure';
 
 /**
  * One breaker: protects calls to one dependency. Decides every call from this
@@ -105,13 +107,12 @@ export class Breaker<F = never> implements DriverContext {
     }
     host.leave();
     const now = host.clock.now();
-    this.driver.recordOutcome(
-      options.measuresDuration && now - start >= options.slowCallDurationMs
-        ? Outcome.SlowSuccess
-        : Outcome.Success,
-      now,
-      undefined,
-    );
+    const slow = options.measuresDuration && now - start >= options.slowCallDurationMs;
+    if (options.isResultFailure !== undefined && this.resultFails(result)) {
+      this.driver.recordOutcome(slow ? Outcome.SlowFailure : Outcome.Failure, now, RESULT_FAILURE);
+    } else {
+      this.driver.recordOutcome(slow ? Outcome.SlowSuccess : Outcome.Success, now, undefined);
+    }
     return result;
   }
 
@@ -230,7 +231,11 @@ export class Breaker<F = never> implements DriverContext {
       throw error;
     }
     this.host.leave();
-    this.settleTrial(session, true, undefined, start);
+    if (this.options.isResultFailure !== undefined && this.resultFails(result)) {
+      this.settleTrial(session, false, RESULT_FAILURE, start);
+    } else {
+      this.settleTrial(session, true, undefined, start);
+    }
     return result;
   }
 
@@ -322,6 +327,21 @@ export class Breaker<F = never> implements DriverContext {
       return 'failure';
     }
     return verdict === 'ignore' ? 'ignore' : verdict ? 'failure' : 'success';
+  }
+
+  /** Whether `isResultFailure` counts a resolved value as a failure (a throwing classifier: yes). */
+  private resultFails(result: unknown): boolean {
+    const isResultFailure = this.options.isResultFailure;
+    if (isResultFailure === undefined) return false;
+    try {
+      return isResultFailure(result);
+    } catch (classifierError) {
+      this.logger().warn(
+        { err: classifierError },
+        'isResultFailure threw; counting the call as a failure',
+      );
+      return true;
+    }
   }
 
   private reject(now: number): FallbackResult<F> {

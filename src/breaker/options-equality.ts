@@ -33,6 +33,7 @@ function asGiven(o: ResolvedBreakerOptions): Record<string, unknown> {
     timeoutMs: o.timeoutMs,
     openBackoff: c.openBackoff,
     isFailure: o.isFailure,
+    isResultFailure: o.isResultFailure,
     halfOpen: {
       permittedCalls: o.permittedCalls,
       successThreshold: o.successThreshold,

@@ -19,6 +19,7 @@ export interface ResolvedBreakerOptions {
   readonly successThreshold: number;
   readonly critical: boolean;
   readonly isFailure: ((error: unknown) => ErrorClassification) | undefined;
+  readonly isResultFailure: ((result: unknown) => boolean) | undefined;
   readonly fallback: ((error: unknown) => unknown) | undefined;
   readonly probe: ((signal: AbortSignal) => Promise<unknown>) | undefined;
 }
@@ -66,6 +67,7 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   isFailure: fn('(error) => boolean | "ignore"').optional(),
+  isResultFailure: fn('(result) => boolean').optional(),
   halfOpen: z
     .strictObject({
       permittedCalls: whole(1, 1_000).optional(),
@@ -130,6 +132,7 @@ export function resolveBreakerOptions(input: unknown): ResolvedBreakerOptions {
     successThreshold: halfOpen.successThreshold,
     critical: options.critical ?? d.critical,
     isFailure: typed?.isFailure,
+    isResultFailure: typed?.isResultFailure,
     fallback: typed?.fallback,
     probe: typed?.probe,
   });

@@ -27,7 +27,7 @@ describe('trippedBy through the Redis store (issue 7 item 7)', () => {
     await breaker.call(() => 'ok');
     for (let i = 0; i < 3; i++)
       await breaker.call(() => Promise.reject(new Error('down'))).catch(() => undefined);
-    await waitUntil(() => breaker.state === 'open', {
+    await waitUntil(() => Promise.resolve(breaker.state === 'open'), {
       timeoutMs: 5_000,
       description: 'the breaker opened',
     });
