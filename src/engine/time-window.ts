@@ -64,7 +64,9 @@ export class TimeWindow implements OutcomeWindow {
   private last: Bucket | undefined;
   private lastReplica = '';
   private lastTally: Tally | undefined;
-  private readonly scratch = new Tally();
+  /** The window's sums as of bucket `sumIndex`, kept up to date by every add (NaN: to recompute). */
+  private readonly sum = new Tally();
+  private sumIndex = Number.NaN;
 
   constructor(
     windowMs: number,
@@ -75,16 +77,31 @@ export class TimeWindow implements OutcomeWindow {
 
   addOne(replica: string, outcome: Outcome, now: number): void {
     this.tallyFor(replica, now).addOne(outcome);
+    if (this.sumCovers()) this.sum.addOne(outcome);
   }
 
   add(replica: string, counts: OutcomeCounts, now: number): void {
     this.tallyFor(replica, now).addCounts(counts);
+    if (this.sumCovers()) this.sum.addCounts(counts);
+  }
+
+  /**
+   * Whether the kept sums take the call just counted as it comes: only when
+   * it went into the bucket they were summed at. Any other bucket makes them
+   * stale (the next `sums` adds the ring up again).
+   */
+  private sumCovers(): boolean {
+    if (this.last !== undefined && this.last.index === this.sumIndex) return true;
+    this.sumIndex = Number.NaN;
+    return false;
   }
 
   sums(now: number): WindowCounts {
     const current = Math.floor(now / this.bucketMs);
-    const sum = this.scratch;
+    const sum = this.sum;
+    if (current === this.sumIndex) return sum;
     sum.reset();
+    this.sumIndex = current;
     const ring = this.ring;
     if (ring === undefined) return sum;
     for (const bucket of ring) {
@@ -107,6 +124,7 @@ export class TimeWindow implements OutcomeWindow {
   }
 
   clear(): void {
+    this.sumIndex = Number.NaN;
     this.ring = undefined;
     this.last = undefined;
     this.lastTally = undefined;

@@ -309,3 +309,53 @@ describe('breaker time window over the fake clock', () => {
     await box.close();
   });
 });
+
+describe('the allocation-free sums agree with the full totals', () => {
+  it('for random adds at random (also backward) times, in both window types', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.record({
+            type: fc.constant('time' as const),
+            windowMs: fc.integer({ min: 10, max: 200 }),
+            buckets: fc.integer({ min: 1, max: 8 }),
+          }),
+          fc.record({ type: fc.constant('count' as const), size: fc.integer({ min: 1, max: 12 }) }),
+        ),
+        fc.array(
+          fc.record({
+            dt: fc.integer({ min: -30, max: 80 }),
+            replica: fc.constantFrom('a', 'b'),
+            batch: fc.boolean(),
+            outcome: fc.constantFrom<Outcome>(0, 1, 2, 3),
+            clear: fc.integer({ min: 0, max: 30 }),
+          }),
+          { maxLength: 60 },
+        ),
+        (config, steps) => {
+          const window = createWindow(config);
+          let now = 1_000;
+          for (const step of steps) {
+            now = Math.max(0, now + step.dt);
+            if (step.clear === 0) window.clear();
+            else if (step.batch)
+              window.add(step.replica, counts({ successes: 1, failures: step.outcome & 1 }), now);
+            else window.addOne(step.replica, step.outcome, now);
+            const { calls, failures, slowCalls } = window.totals(now);
+            const sums = window.sums(now);
+            expect({
+              calls: sums.calls,
+              failures: sums.failures,
+              slowCalls: sums.slowCalls,
+            }).toEqual({
+              calls,
+              failures,
+              slowCalls,
+            });
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
