@@ -94,16 +94,19 @@ export class RedisDriver implements CircuitDriver {
 
   /** Takes the counted outcomes: the record script's ARGV, and the counts to put back if it fails. */
   takeBatch(): { readonly args: readonly string[]; readonly counts: OutcomeCounts } {
-    const { counts, lastError } = this.pending.take();
-    this.dirty = false;
+    // Described before the counts are taken: nothing may be lost if it fails.
+    const lastError = this.pending.lastError;
+    const message = lastError === undefined ? '' : errorMessage(lastError);
     const args = this.argsWith([
-      String(counts.successes),
-      String(counts.failures),
-      String(counts.slowSuccesses),
-      String(counts.slowFailures),
-      lastError === undefined ? '' : errorMessage(lastError),
+      String(this.pending.successes),
+      String(this.pending.failures),
+      String(this.pending.slowSuccesses),
+      String(this.pending.slowFailures),
+      message,
       String(this.store.random()),
     ]);
+    const { counts } = this.pending.take();
+    this.dirty = false;
     return { args, counts };
   }
 

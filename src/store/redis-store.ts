@@ -205,9 +205,15 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       this.flushAgain = true;
       return this.flushing;
     }
-    this.flushing = this.flushLoop().finally(() => {
-      this.flushing = undefined;
-    });
+    // Never rejects: it runs on a timer, and a rejection there would kill the
+    // process (or, caught, strand every breaker of the batch).
+    this.flushing = this.flushLoop()
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'flush failed unexpectedly');
+      })
+      .finally(() => {
+        this.flushing = undefined;
+      });
     return this.flushing;
   }
 
@@ -261,7 +267,8 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
 
   /** One pipeline of record calls; answers the first failure, after putting failed batches back. */
   private async flushChunk(drivers: readonly RedisDriver[]): Promise<unknown> {
-    const batches = drivers.map((driver) => ({ driver, batch: driver.takeBatch() }));
+    const batches = this.takeBatches(drivers);
+    if (batches.length === 0) return undefined;
     const pipeline = this.connections.command.pipeline();
     for (const { driver, batch } of batches) {
       pipeline.breakerboxRecordV1(...driver.scriptKeys, ...batch.args);
@@ -291,6 +298,21 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       }
     });
     return failure;
+  }
+
+  /** Each driver's batch; one that cannot be built is logged and skipped, never stranding the others. */
+  private takeBatches(
+    drivers: readonly RedisDriver[],
+  ): { driver: RedisDriver; batch: ReturnType<RedisDriver['takeBatch']> }[] {
+    const batches = [];
+    for (const driver of drivers) {
+      try {
+        batches.push({ driver, batch: driver.takeBatch() });
+      } catch (error) {
+        this.logger.error({ err: error, breaker: driver.name }, 'cannot build a flush batch');
+      }
+    }
+    return batches;
   }
 
   /** Carries every breaker's local decisions into Redis, then flushes what was counted meanwhile. */
@@ -333,10 +355,14 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
           }),
         ),
       );
-    }).finally(() => {
-      this.sweeping = false;
-      if (this.sweepAgain) this.requestSweep();
-    });
+    })
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'sweep failed unexpectedly');
+      })
+      .finally(() => {
+        this.sweeping = false;
+        if (this.sweepAgain) this.requestSweep();
+      });
   }
 
   /** A sweep soon (coalesced), or right after the one under way. */
