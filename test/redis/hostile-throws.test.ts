@@ -67,23 +67,23 @@ describe.each([
     for (let round = 0; round < 4; round++) {
       for (const value of values) {
         let caught: unknown = undefined;
-        let ran = false;
+        const run = { ran: false };
         try {
           await hostile.call(() => {
-            ran = true;
+            run.ran = true;
             throw value;
           });
         } catch (error) {
           caught = error;
         }
         // Object.is, not expect().toBe(): printing a hostile value would throw.
-        if (ran) expect(Object.is(caught, value)).toBe(true);
+        if (run.ran) expect(Object.is(caught, value)).toBe(true);
       }
       await plain.call(() => Promise.reject(new Error('plain'))).catch(() => undefined);
       await plain.call(() => Promise.reject(new Error('plain'))).catch(() => undefined);
       await plain.call(() => Promise.reject(new Error('plain'))).catch(() => undefined);
     }
-    await waitUntil(() => hostile.state === 'open' && plain.state === 'open', {
+    await waitUntil(() => Promise.resolve(hostile.state === 'open' && plain.state === 'open'), {
       timeoutMs: 5_000,
       description: 'both breakers open',
     });
