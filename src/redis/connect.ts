@@ -91,9 +91,16 @@ export async function connectRedis(
   command.on('error', noteError);
   subscriber.on('error', noteError);
   let timer: NodeJS.Timeout | undefined;
+  const clock = { timedOut: false };
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      reject(new Error(`no answer within ${String(settings.connectTimeoutMs)}ms`));
+      clock.timedOut = true;
+      const seen = firstError instanceof Error ? ` (${firstError.message})` : '';
+      reject(
+        new Error(`no answer within ${String(settings.connectTimeoutMs)}ms${seen}`, {
+          cause: firstError,
+        }),
+      );
     }, settings.connectTimeoutMs);
   });
   try {
@@ -111,7 +118,10 @@ export async function connectRedis(
       (connection.stream as NodeJS.EventEmitter | undefined)?.on('error', ignore);
       connection.disconnect();
     }
-    throw new RedisUnavailable(target, redacted(firstError ?? error, secretsOf(command.options)));
+    // The deadline's error names the timeout (and what was seen); any other
+    // rejection is ioredis's "Connection is closed": the first error is the cause.
+    const cause = clock.timedOut ? error : (firstError ?? error);
+    throw new RedisUnavailable(target, redacted(cause, secretsOf(command.options)));
   } finally {
     clearTimeout(timer);
     for (const connection of [command, subscriber]) {
