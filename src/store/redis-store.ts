@@ -184,7 +184,13 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       throw error;
     }
     this.controller.reportOk();
-    const reply = parseScriptReply(command, raw, allowed);
+    let reply: ScriptReply;
+    try {
+      reply = parseScriptReply(command, raw, allowed);
+    } catch (error) {
+      this.controller.reportTrouble(error);
+      throw error;
+    }
     this.offset.observe(reply.snapshot.now, sentAt, this.clock.now());
     return reply;
   }
@@ -294,7 +300,9 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
         this.offset.observe(reply.snapshot.now, sentAt, receivedAt);
         driver.adoptReply(reply);
       } catch (parseError) {
-        this.logger.error({ err: parseError, breaker: driver.name }, 'unreadable record reply');
+        // Redis recorded the batch but answered what we cannot read: a foreign
+        // script version or a corrupted record. Not to be trusted: local mode.
+        this.controller.reportTrouble(parseError);
       }
     });
     return failure;
