@@ -131,11 +131,33 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     const store = new RedisStore(connections, options);
     try {
       await store.feed.start();
+      await store.checkEvictionPolicy();
     } catch (error) {
       await store.close();
       throw error;
     }
     return store;
+  }
+
+  /**
+   * Warns when Redis may evict our keys (`allkeys-*`: a lost record must be
+   * rebuilt by the replicas). Skipped when the ACL denies CONFIG GET.
+   */
+  private async checkEvictionPolicy(): Promise<void> {
+    let reply: unknown;
+    try {
+      reply = await this.connections.command.config('GET', 'maxmemory-policy');
+    } catch (error) {
+      this.logger.debug({ err: error }, 'cannot read maxmemory-policy (CONFIG GET denied?)');
+      return;
+    }
+    const policy = Array.isArray(reply) ? (reply as unknown[])[1] : undefined;
+    if (typeof policy === 'string' && policy.startsWith('allkeys-')) {
+      this.logger.warn(
+        { maxmemoryPolicy: policy },
+        'redis may evict breaker records under memory pressure: use noeviction or a volatile-* policy (docs/redis-requirements.md)',
+      );
+    }
   }
 
   createDriver(options: ResolvedBreakerOptions, context: DriverContext): CircuitDriver {
