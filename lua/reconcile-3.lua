@@ -34,8 +34,7 @@ local localState, localOpenUntil = ARGV[4], tonumber(ARGV[5])
 local localStep, localReason, knownEpoch = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
 local now = nowMs()
 local r = loadRecord(KEYS[1])
--- A lost record (or one created closed since, never changed) continues the epoch the replica knows.
-if not r.exists or (r.ep == 0 and r.st == 'closed') then r.ep = math.max(r.ep, knownEpoch) end
+if not r.exists then r.ep = knownEpoch end
 ensureRecord(KEYS[1], r, ARGV[10])
 
 local TRIP_REASONS = { failure_rate = true, slow_call_rate = true, probe_failed = true }

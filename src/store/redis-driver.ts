@@ -45,6 +45,14 @@ export class RedisDriver implements CircuitDriver {
   private confirming = false;
   private confirmAgain = false;
   private rebuilding = false;
+  /** The last published message waiting for the read that confirms it. */
+  private unconfirmed:
+    | {
+        readonly snapshot: SharedSnapshot;
+        readonly transition: CircuitTransition | undefined;
+        readonly replicaId: string;
+      }
+    | undefined;
   /** The in-memory engine that decides while Redis is unreachable (local mode); undefined when shared. */
   private local: LocalFallback | undefined;
 
@@ -154,6 +162,7 @@ export class RedisDriver implements CircuitDriver {
       this.adopt(snapshot, transition, replicaId);
       return;
     }
+    this.unconfirmed = { snapshot, transition, replicaId };
     this.confirm();
   }
 
@@ -284,7 +293,17 @@ export class RedisDriver implements CircuitDriver {
       known === undefined ||
       read.incarnation === '' ||
       (this.heard !== heard && known.incarnation === read.incarnation && known.epoch > read.epoch);
-    if (overruled || this.local !== undefined || !this.contradicts(read)) {
+    const message = this.unconfirmed;
+    this.unconfirmed = undefined;
+    if (
+      message !== undefined &&
+      message.snapshot.incarnation === read.incarnation &&
+      message.snapshot.epoch === read.epoch &&
+      message.snapshot.state === read.state
+    ) {
+      // Redis confirms the message: adopt it, with the replica that made it.
+      this.adopt({ ...message.snapshot, now: read.now }, message.transition, message.replicaId);
+    } else if (overruled || this.local !== undefined || !this.contradicts(read)) {
       this.adoptReply(reply);
     } else {
       this.replaceWith(read, 'a published transition was not confirmed by the record in Redis');
@@ -489,7 +508,12 @@ export class RedisDriver implements CircuitDriver {
     replicaId: string,
   ): void {
     const known = this.shared;
-    if (known !== undefined && known.incarnation !== snapshot.incarnation && isBlank(snapshot)) {
+    if (
+      known !== undefined &&
+      known.incarnation !== '' &&
+      known.incarnation !== snapshot.incarnation &&
+      isBlank(snapshot)
+    ) {
       // No record in Redis (or one created closed just now): never a reason to
       // close. A record that was not closed is rebuilt; a closed one is kept.
       if (known.state !== 'closed') this.rebuild(known);
