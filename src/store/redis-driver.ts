@@ -289,7 +289,8 @@ export class RedisDriver implements CircuitDriver {
     );
     const read = reply.snapshot;
     const known = this.shared;
-    const overruled =
+    // Ordered like any reply: no view yet, no record (the blank rule applies), or a newer message heard meanwhile.
+    const ordinary =
       known === undefined ||
       read.incarnation === '' ||
       (this.heard !== heard && known.incarnation === read.incarnation && known.epoch > read.epoch);
@@ -303,7 +304,7 @@ export class RedisDriver implements CircuitDriver {
     ) {
       // Redis confirms the message: adopt it, with the replica that made it.
       this.adopt({ ...message.snapshot, now: read.now }, message.transition, message.replicaId);
-    } else if (overruled || this.local !== undefined || !this.contradicts(read)) {
+    } else if (ordinary || this.local !== undefined || !this.contradicts(read)) {
       this.adoptReply(reply);
     } else {
       this.replaceWith(read, 'a published transition was not confirmed by the record in Redis');
