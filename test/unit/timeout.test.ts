@@ -130,6 +130,58 @@ describe('timeoutMs (fake timers)', () => {
     await box.close();
   });
 
+  it("a settled call's signal never aborts when a later call of its deadline slot times out", async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 1_000 });
+    let settledSignal: AbortSignal | undefined;
+    // Same millisecond, same slot: one answers at once, like a fetch whose body is read later.
+    const value = await breaker.call((signal) => {
+      settledSignal = signal;
+      return Promise.resolve('headers');
+    });
+    expect(value).toBe('headers');
+    const late = hanging();
+    const timedOut = caught(() => breaker.call(late.fn));
+    await vi.advanceTimersByTimeAsync(1_010);
+    expect(await timedOut).toBeInstanceOf(CallTimeout);
+    expect(late.signal().aborted).toBe(true);
+    expect(settledSignal?.aborted).toBe(false);
+    await box.close();
+  });
+
+  it("with a caller signal, a settled call's signal stays untouched by the slot and by the caller", async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 1_000 });
+    const controller = new AbortController();
+    let settledSignal: AbortSignal | undefined;
+    await breaker.call(
+      (signal) => {
+        settledSignal = signal;
+        return 'done';
+      },
+      { signal: controller.signal },
+    );
+    const late = hanging();
+    const timedOut = caught(() => breaker.call(late.fn, { signal: new AbortController().signal }));
+    await vi.advanceTimersByTimeAsync(1_010);
+    expect(await timedOut).toBeInstanceOf(CallTimeout);
+    expect(late.signal().aborted).toBe(true);
+    expect(settledSignal?.aborted).toBe(false);
+    controller.abort(new Error('the caller gave up after the call had settled'));
+    expect(settledSignal?.aborted).toBe(false);
+    await box.close();
+  });
+
+  it('a function that declares no parameter still times out (it gets no signal of its own)', async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 100 });
+    const result = caught(() => breaker.call(() => new Promise<never>(() => undefined)));
+    await vi.advanceTimersByTimeAsync(110);
+    expect(await result).toBeInstanceOf(CallTimeout);
+    expect((await breaker.snapshot()).window).toMatchObject({ calls: 1, failures: 1 });
+    await box.close();
+  });
+
   it('a caller abort that the call ignores, followed by the timeout, is not counted', async () => {
     const { box } = await makeBox();
     const breaker = box.breaker('payments', { timeoutMs: 100, minimumCalls: 1 });
@@ -211,7 +263,7 @@ describe('deadline slots (a timer per slot, not per call)', () => {
     vi.useRealTimers();
   });
 
-  it('calls whose deadlines share a slot share one timer and one signal, each rejecting on its own', async () => {
+  it('calls whose deadlines share a slot share one timer, each with its own signal and rejection', async () => {
     const slots = new DeadlineSlots('payments', 1_000);
     expect(slots.resolutionMs).toBe(10);
     vi.setSystemTime(20_001);
@@ -221,7 +273,7 @@ describe('deadline slots (a timer per slot, not per call)', () => {
     vi.setSystemTime(20_005);
     const b = slots.run(second.fn, undefined).catch((error: unknown) => error);
     expect(slots.activeSlots).toBe(1);
-    expect(first.signal()).toBe(second.signal());
+    expect(first.signal()).not.toBe(second.signal());
     expect(vi.getTimerCount()).toBe(1);
     await vi.advanceTimersByTimeAsync(1_010);
     const [errorA, errorB] = await Promise.all([a, b]);
