@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisProcess } from '../harness/index.js';
 import { getFreePort, startRedis, stopAllRedis, trackTempDir } from '../harness/index.js';
@@ -75,6 +75,7 @@ describe('the packed package', () => {
 
   beforeAll(async () => {
     [packed, server] = await Promise.all([pack(), startRedis()]);
+    trackTempDir(dirname(packed.tarball));
     env = { REDIS_URL: server.url };
   }, 600_000);
 
