@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineSlots } from '../../src/breaker/deadline-slots.js';
 import { CallTimeout, isCallTimeout } from '../../src/errors/call-timeout.js';
-import { caught, makeBox } from './helpers.js';
+import { caught, deferred, makeBox } from './helpers.js';
 
 /** A protected call that never settles on its own and hands out its signal. */
 function hanging(): { fn: (signal: AbortSignal) => Promise<string>; signal: () => AbortSignal } {
@@ -301,5 +301,46 @@ describe('deadline slots (a timer per slot, not per call)', () => {
     await vi.advanceTimersByTimeAsync(100 + slots.resolutionMs);
     expect(vi.getTimerCount()).toBe(0);
     expect(slots.activeSlots).toBe(0);
+  });
+});
+
+describe('deadline slots and the event loop (real timers)', () => {
+  const refTimers = (): number =>
+    process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+
+  it('a slot timer holds the event loop only while one of its calls is in flight', async () => {
+    const slots = new DeadlineSlots('payments', 60_000);
+    const before = refTimers();
+    const first = deferred<string>();
+    const pending = slots.run(() => first.promise, undefined);
+    expect(refTimers()).toBe(before + 1);
+    first.resolve('done');
+    expect(await pending).toBe('done');
+    // The slot lives on for reuse, but lets the process exit.
+    expect(slots.activeSlots).toBe(1);
+    expect(refTimers()).toBe(before);
+    const second = deferred<string>();
+    const again = slots.run(() => second.promise, undefined);
+    expect(slots.activeSlots).toBe(1);
+    expect(refTimers()).toBe(before + 1);
+    second.resolve('again');
+    expect(await again).toBe('again');
+    expect(refTimers()).toBe(before);
+  });
+
+  it('after dispose() (box.close()) no slot timer holds the event loop, even with a call in flight', async () => {
+    const slots = new DeadlineSlots('payments', 60_000);
+    const before = refTimers();
+    const inFlight = deferred<string>();
+    const pending = slots.run(() => inFlight.promise, undefined);
+    expect(refTimers()).toBe(before + 1);
+    slots.dispose();
+    expect(refTimers()).toBe(before);
+    const late = deferred<string>();
+    const later = slots.run(() => late.promise, undefined);
+    expect(refTimers()).toBe(before);
+    inFlight.resolve('a');
+    late.resolve('b');
+    expect(await Promise.all([pending, later])).toEqual(['a', 'b']);
   });
 });
