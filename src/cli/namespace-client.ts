@@ -150,8 +150,12 @@ export class NamespaceClient {
     return [...found].sort();
   }
 
-  /** Whether breaker `name` has a record in the namespace. */
+  /**
+   * Whether breaker `name` has a record in the namespace.
+   * @throws InvalidBreakerOptions for a name no breaker can have
+   */
   async exists(name: string): Promise<boolean> {
+    validateName(name, 'breaker name');
     const key = breakerKeys(this.namespace, name).state;
     return (await guardRedis(this.target, () => this.connections.command.exists(key))) === 1;
   }
@@ -201,6 +205,7 @@ export class NamespaceClient {
 
   /** The newest `count` entries of the breaker's events stream, oldest first. */
   async events(name: string, count: number): Promise<[id: string, fields: string[]][]> {
+    validateName(name, 'breaker name');
     const key = breakerKeys(this.namespace, name).events;
     const newestFirst = await guardRedis(this.target, () =>
       this.connections.command.xrevrange(key, '+', '-', 'COUNT', count),
