@@ -139,10 +139,10 @@ describe('status', () => {
       mode: 'shared',
       windowConfig: 'recorded',
     });
-    expect(paymentsJson?.lastError).toContain('ECONNRESET');
-    expect(paymentsJson?.retryAfterMs).toBeGreaterThan(500_000);
-    expect(ledgerJson?.window).toMatchObject({ calls: 5, failures: 1, failureRate: 0.2 });
-    expect(ledgerJson?.window.replicas['test-box']).toMatchObject({ calls: 5, failures: 1 });
+    expect(paymentsJson.lastError).toContain('ECONNRESET');
+    expect(paymentsJson.retryAfterMs).toBeGreaterThan(500_000);
+    expect(ledgerJson.window).toMatchObject({ calls: 5, failures: 1, failureRate: 0.2 });
+    expect(ledgerJson.window.replicas['test-box']).toMatchObject({ calls: 5, failures: 1 });
     expect(quotesJson).toMatchObject({ state: 'closed', openUntil: null, window: { calls: 3 } });
   }, 90_000);
 
@@ -197,7 +197,7 @@ describe('trip, close, reset', () => {
     expect(stdout).toMatch(
       /^quotes: FORCED OPEN \(timed\) until \S+ \(\d+(\.\d)?s\), epoch 1 \(was closed\)/,
     );
-    await waitUntil(async () => quotes.state === 'open', {
+    await waitUntil(() => Promise.resolve(quotes.state === 'open'), {
       timeoutMs: 5_000,
       description: 'the box sees quotes open',
     });
@@ -234,10 +234,13 @@ describe('trip, close, reset', () => {
       before: { circuitState: 'forced_closed' },
       after: { circuitState: 'closed', epoch: 3, reason: 'reset' },
     });
-    await waitUntil(async () => heard.some((t) => t.breaker === 'quotes' && t.reason === 'reset'), {
-      timeoutMs: 5_000,
-      description: 'the box hears the reset',
-    });
+    await waitUntil(
+      () => Promise.resolve(heard.some((t) => t.breaker === 'quotes' && t.reason === 'reset')),
+      {
+        timeoutMs: 5_000,
+        description: 'the box hears the reset',
+      },
+    );
     expect(quotes.state).toBe('closed');
   }, 90_000);
 
@@ -262,7 +265,7 @@ describe('trip, close, reset', () => {
     expect(await redis.hget(`${NS}:{ghost}:state`, 'st')).toBe('forced_open');
     // A replica that starts using it later finds it forced open.
     const ghost = box.breaker('ghost');
-    await waitUntil(async () => ghost.state === 'open', {
+    await waitUntil(() => Promise.resolve(ghost.state === 'open'), {
       timeoutMs: 5_000,
       description: 'a new breaker adopts the forced record',
     });
@@ -281,18 +284,18 @@ describe('bad input and exit codes', () => {
       runCli(['status', '--redis', 'http://127.0.0.1:1']),
     ]);
     const [help, none, unknown, duration, name, namespace, url] = results;
-    expect(help?.code).toBe(0);
-    expect(help?.stdout).toContain('Usage: breakerbox <command>');
-    expect(help?.stdout).toContain('Exit codes:');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: breakerbox <command>');
+    expect(help.stdout).toContain('Exit codes:');
     for (const bad of [none, unknown, duration, name, namespace, url]) {
-      expect(bad?.code).toBe(2);
-      expect(bad?.stderr).toMatch(/^breakerbox: .+\n$/);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^breakerbox: .+\n$/);
     }
-    expect(unknown?.stderr).toContain('unknown command "frobnicate"');
-    expect(duration?.stderr).toContain('--for must be a duration like 500ms, 30s');
-    expect(name?.stderr).toContain('breaker name');
-    expect(namespace?.stderr).toContain('namespace');
-    expect(url?.stderr).toContain('protocol http:');
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect(duration.stderr).toContain('--for must be a duration like 500ms, 30s');
+    expect(name.stderr).toContain('breaker name');
+    expect(namespace.stderr).toContain('namespace');
+    expect(url.stderr).toContain('protocol http:');
   }, 120_000);
 
   it('exits 3 with a clear message when Redis is unreachable: a closed port, and a hung server', async () => {
