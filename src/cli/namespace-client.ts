@@ -4,48 +4,16 @@ import { pino } from 'pino';
 import { createBreakerBox } from '../box/create-breaker-box.js';
 import type { BreakerBox } from '../box/breaker-box.js';
 import type { Breaker } from '../breaker/breaker.js';
-import type { BreakerSnapshot } from '../breaker/breaker-snapshot.js';
 import { connectRedis } from '../redis/connect.js';
 import type { RedisConnections } from '../redis/connect.js';
 import { breakerKeys, transitionsChannel } from '../redis/keys.js';
 import { inChunks } from '../util/chunks.js';
 import { validateName } from '../util/names.js';
 import { CliError } from './cli-error.js';
+import type { FleetBreaker } from './fleet-breaker.js';
+import { fleetBreaker } from './fleet-breaker.js';
 import { optionsFromStoredConfig } from './stored-config.js';
 import { guardRedis } from './redis-guard.js';
-
-/** A breaker as the CLI shows it: the shared record and window, as its replicas read them. */
-export type FleetBreaker = Omit<BreakerSnapshot, 'critical'> & {
-  /** `recorded`: the window was summed with the config its replicas recorded with; `default`: none was recorded yet. */
-  readonly windowConfig: 'recorded' | 'default';
-};
-
-/** A snapshot as the CLI shows it: without `critical`, which only the breaker's replicas know. */
-export function fleetBreaker(
-  snapshot: BreakerSnapshot,
-  windowConfig: FleetBreaker['windowConfig'],
-): FleetBreaker {
-  const s = snapshot;
-  return {
-    name: s.name,
-    state: s.state,
-    circuitState: s.circuitState,
-    forced: s.forced,
-    epoch: s.epoch,
-    openUntil: s.openUntil,
-    retryAfterMs: s.retryAfterMs,
-    backoffStep: s.backoffStep,
-    probe: s.probe,
-    window: s.window,
-    lastError: s.lastError,
-    lastErrorAt: s.lastErrorAt,
-    changedAt: s.changedAt,
-    reason: s.reason,
-    mode: s.mode,
-    at: s.at,
-    windowConfig,
-  };
-}
 
 /** Breakers read at once: thousands would outrun the command timeout. */
 const CHUNK = 256;

@@ -4,7 +4,8 @@ import type { CommandContext } from '../context.js';
 import { printJson } from '../context.js';
 import { formatMs, parseDuration } from '../duration.js';
 import { ExitCode } from '../exit-codes.js';
-import type { FleetBreaker, NamespaceClient } from '../namespace-client.js';
+import type { FleetBreaker } from '../fleet-breaker.js';
+import type { NamespaceClient } from '../namespace-client.js';
 import { stateLabel } from '../render/breaker-table.js';
 import { notFound } from './status.js';
 

@@ -6,8 +6,9 @@ import { driverSnapshotOf } from '../../store/record-conversions.js';
 import type { CommandContext, Output } from '../context.js';
 import { formatMs } from '../duration.js';
 import { ExitCode } from '../exit-codes.js';
-import type { FleetBreaker, NamespaceClient } from '../namespace-client.js';
-import { fleetBreaker } from '../namespace-client.js';
+import type { FleetBreaker } from '../fleet-breaker.js';
+import type { NamespaceClient } from '../namespace-client.js';
+import { fleetBreaker } from '../fleet-breaker.js';
 import { renderBreakerTable } from '../render/breaker-table.js';
 
 /** How often the whole namespace is re-read (new breakers, lost messages). */

@@ -1,5 +1,5 @@
 import { formatMs } from '../duration.js';
-import type { FleetBreaker } from '../namespace-client.js';
+import type { FleetBreaker } from '../fleet-breaker.js';
 import { renderTable } from './table.js';
 
 const HEADER = [
