@@ -4,15 +4,9 @@ import { isRedisUnavailable } from '../errors/redis-unavailable.js';
 import type { CommandLine } from './args.js';
 import { parseCommandLine } from './args.js';
 import { isCliError } from './cli-error.js';
-import { control } from './commands/control.js';
-import { events } from './commands/events.js';
-import { health } from './commands/health.js';
-import { status } from './commands/status.js';
-import { watch } from './commands/watch.js';
 import type { CommandContext, Output } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import { HELP } from './help.js';
-import { NamespaceClient } from './namespace-client.js';
 
 function version(): string {
   const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
@@ -30,18 +24,20 @@ async function dispatch(line: CommandLine, context: CommandContext): Promise<Exi
     context.output.out(line.version && !line.help ? version() : HELP);
     return ExitCode.Ok;
   }
-  if (command === 'health') return health(context);
+  // Loaded on demand: `--help` and `health` need neither ioredis nor the box.
+  if (command === 'health') return (await import('./commands/health.js')).health(context);
+  const { NamespaceClient } = await import('./namespace-client.js');
   const client = await NamespaceClient.connect(context.redis, context.namespace);
   try {
     switch (command) {
       case 'status':
-        return await status(context, client);
+        return await (await import('./commands/status.js')).status(context, client);
       case 'watch':
-        return await watch(context, client);
+        return await (await import('./commands/watch.js')).watch(context, client);
       case 'events':
-        return await events(context, client);
+        return await (await import('./commands/events.js')).events(context, client);
       default:
-        return await control(command, context, client);
+        return await (await import('./commands/control.js')).control(command, context, client);
     }
   } finally {
     await client.close();
