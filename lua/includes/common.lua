@@ -6,7 +6,9 @@
   pt probeToken, pl probeLeaseUntil, ca changedAt, rs reason, le lastError,
   la lastErrorAt, inc incarnation (set once when the record is created),
   tr tc tf ts what tripped it: rule ('' for none), calls, failures, slow calls
-  (kept from the trip until the next close).
+  (kept from the trip until the next close),
+  cfg the config (JSON) the breaker's replicas last recorded with, so that
+  readers without the breaker's options (the CLI) sum the window the same way.
 ]]
 local rcall = redis.call
 
@@ -19,10 +21,11 @@ end
 local function loadRecord(stateKey)
   local flat = rcall('HGETALL', stateKey)
   local r = { st = 'closed', ep = 0, ou = 0, bs = 0, pt = '', pl = 0, ca = 0, rs = '', le = '', la = 0, inc = '',
-    tr = '', tc = 0, tf = 0, ts = 0 }
+    tr = '', tc = 0, tf = 0, ts = 0, cfg = '' }
   for i = 1, #flat, 2 do
     local field, value = flat[i], flat[i + 1]
-    if field == 'st' or field == 'pt' or field == 'rs' or field == 'le' or field == 'inc' or field == 'tr' then
+    if field == 'st' or field == 'pt' or field == 'rs' or field == 'le' or field == 'inc' or field == 'tr'
+      or field == 'cfg' then
       r[field] = value
     else
       r[field] = tonumber(value)

@@ -157,6 +157,7 @@ export class BreakerBox implements BreakerHost {
 
   private async shutdown(): Promise<void> {
     if (this.inFlight > 0) await this.drain();
+    for (const breaker of this.breakersByName.values()) breaker.releaseTimers();
     await this.store.close();
     this.events.clear();
   }
