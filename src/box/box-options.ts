@@ -7,6 +7,7 @@ import { validateName, validateReplicaId } from '../util/names.js';
 import { parseOptions } from '../util/schema.js';
 import { createDefaultLogger } from '../logging/default-logger.js';
 import type { RedisConnectionOption } from '../redis/connection-option.js';
+import type { JobsOptions } from './box-features.js';
 
 /** Options of {@link createBreakerBox}; every one is optional. */
 export interface BreakerBoxOptions {
@@ -35,6 +36,8 @@ export interface BreakerBoxOptions {
   readonly clock?: Clock;
   /** Random numbers in [0, 1) for jitter (tests use a fixed one). Default `Math.random`. */
   readonly random?: RandomSource;
+  /** BullMQ probe jobs and bindings (see docs/jobs.md); validated by the jobs feature. */
+  readonly jobs?: JobsOptions;
 }
 
 /** Box options after defaults and validation. */
@@ -50,6 +53,7 @@ export interface ResolvedBoxOptions {
   readonly drainTimeoutMs: number;
   readonly clock: Clock;
   readonly random: RandomSource;
+  readonly jobs: JobsOptions | undefined;
 }
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
@@ -87,6 +91,7 @@ const schema = z.strictObject({
   random: z
     .custom<RandomSource>(isFunction, { message: 'must be a function returning [0, 1)' })
     .optional(),
+  jobs: z.unknown().optional(),
 });
 
 /**
@@ -107,5 +112,6 @@ export function resolveBoxOptions(input: BreakerBoxOptions | undefined): Resolve
     drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
+    jobs: input?.jobs,
   });
 }
