@@ -46,6 +46,8 @@ const box = await createBreakerBox({
   replicaId: config.replicaId,
   flushIntervalMs: 25,
   refreshIntervalMs: 200,
+  // A busy machine: starting three replicas at once can take a while.
+  connectTimeoutMs: 10_000,
   logger: pino({ level: 'warn' }, pino.destination(2)),
   ...(config.jobs === undefined ? {} : { jobs: config.jobs }),
 });
