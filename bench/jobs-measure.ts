@@ -22,6 +22,8 @@ import { addedProbeJobs, openings, sharedState } from '../test/jobs/job-streams.
 import { startJobsFleet, stopJobsFleet } from '../test/jobs/replica/jobs-fleet.js';
 import { commandCounts } from './lib/redis.js';
 
+/** Replicas start slowly on a machine shared by many processes. */
+const START_TIMEOUT_MS = 180_000;
 const IDLE_WINDOW_MS = Number(process.env.JOBS_IDLE_WINDOW_MS ?? 30_000);
 const lines: string[] = [];
 function out(line = ''): void {
@@ -58,6 +60,7 @@ async function recovery(server: RedisProcess, redis: Redis): Promise<void> {
         baseMs: backoffMs,
         maxMs: backoffMs,
       })),
+      START_TIMEOUT_MS,
     );
     const times: number[] = [];
     for (let trial = 0; trial < 6; trial++) {
@@ -91,6 +94,7 @@ async function perOpening(server: RedisProcess, redis: Redis): Promise<void> {
       baseMs: 100,
       maxMs: 100,
     })),
+    START_TIMEOUT_MS,
   );
   // Rounds: all three replicas trip it at once, two probes fail (re-openings), then one heals it.
   for (;;) {

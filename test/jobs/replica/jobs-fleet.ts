@@ -46,7 +46,7 @@ export class JobsReplica {
   }
 
   /** Starts a replica and waits until it is ready. */
-  static async start(config: JobsReplicaConfig, timeoutMs = 30_000): Promise<JobsReplica> {
+  static async start(config: JobsReplicaConfig, timeoutMs = 60_000): Promise<JobsReplica> {
     const child = fork(MAIN, [], {
       cwd: ROOT,
       execArgv: ['--import', 'tsx'],
@@ -105,8 +105,11 @@ export class JobsReplica {
 }
 
 /** Starts replicas in parallel. */
-export function startJobsFleet(configs: readonly JobsReplicaConfig[]): Promise<JobsReplica[]> {
-  return Promise.all(configs.map((config) => JobsReplica.start(config)));
+export function startJobsFleet(
+  configs: readonly JobsReplicaConfig[],
+  timeoutMs = 60_000,
+): Promise<JobsReplica[]> {
+  return Promise.all(configs.map((config) => JobsReplica.start(config, timeoutMs)));
 }
 
 /** Kills every replica still running. */
