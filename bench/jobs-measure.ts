@@ -200,7 +200,9 @@ async function idle(): Promise<void> {
   out(`One box in one process on a fresh redis-server, idle (no call), counted with`);
   out(`\`INFO commandstats\` over ${String(IDLE_WINDOW_MS / 1000)} s (Lua scripts' inner commands`);
   out('included, the INFO calls themselves excluded), scaled to a minute. Default options');
-  out('(sweep every 30 s, BullMQ workers with their default 5 s drain delay).');
+  out(
+    "(sweep every 30 s; breakerbox's workers block 30 s per idle poll, the bound user worker 5 s, BullMQ's default).",
+  );
   out();
   out('| scenario | commands/min | top commands/min |');
   out('|---|---:|---|');

@@ -14,6 +14,9 @@ export interface ProbeJobData {
   readonly epoch: number;
 }
 
+/** Seconds an idle worker of ours blocks per poll (BullMQ's default is 5): fewer idle commands. */
+export const IDLE_POLL_SECONDS = 30;
+
 /** How long a busy (locked) or early probe job waits before it looks again, at least. */
 const MIN_RETRY_MS = 200;
 

@@ -8,6 +8,7 @@ import type { BreakerSnapshot } from '../breaker/breaker-snapshot.js';
 import type { TransitionEvent } from '../events/box-events.js';
 import { backpressureJobId, controlQueueName } from './job-ids.js';
 import { worstLevel } from './level.js';
+import { IDLE_POLL_SECONDS } from './probe-jobs.js';
 
 /** The data of a backpressure job: the transition it stands for. */
 export interface BackpressureJobData {
@@ -59,6 +60,7 @@ export class QueueBinding implements Binding {
       connection,
       prefix,
       concurrency: 1,
+      drainDelay: IDLE_POLL_SECONDS,
     });
     this.worker.on('error', (error) => {
       logger.warn({ err: error, queue: queue.name }, 'backpressure worker error');

@@ -8,11 +8,14 @@
 import { Queue } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRedis, stopAllRedis, waitUntil } from '../harness/index.js';
 import type { RedisProcess } from '../harness/index.js';
 import { openings, sharedState, streamEntries } from './job-streams.js';
 import { startJobsFleet, stopJobsFleet } from './replica/jobs-fleet.js';
+
+// Replica processes start slowly on a busy machine.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 let server: RedisProcess;
 let redis: Redis;

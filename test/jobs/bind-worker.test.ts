@@ -7,7 +7,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRedis, stopAllRedis, waitUntil } from '../harness/index.js';
 import type { RedisProcess } from '../harness/index.js';
 import { createBreakerBox, InvalidBreakerOptions, JobsUnavailable } from '../../src/index.js';
@@ -16,6 +16,9 @@ import { silentLogger } from '../unit/helpers.js';
 import { sharedState } from './job-streams.js';
 import { startJobsFleet, stopJobsFleet } from './replica/jobs-fleet.js';
 import type { JobsReplica } from './replica/jobs-fleet.js';
+
+// Replica processes start slowly on a busy machine.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 let server: RedisProcess;
 let redis: Redis;

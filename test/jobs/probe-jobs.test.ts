@@ -7,12 +7,15 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRedis, stopAllRedis, waitUntil } from '../harness/index.js';
 import type { RedisProcess } from '../harness/index.js';
 import { addedProbeJobs, openings, sharedState, waitForFleetState } from './job-streams.js';
 import { JobsReplica, startJobsFleet, stopJobsFleet } from './replica/jobs-fleet.js';
 import type { JobsReplicaConfig } from './replica/jobs-replica.js';
+
+// Replica processes start slowly on a busy machine.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 let server: RedisProcess;
 let redis: Redis;
