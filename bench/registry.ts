@@ -289,6 +289,11 @@ export const CASES: readonly BenchCase[] = [
     ['hot-path/breakerbox-default-yielding'],
   ),
   hotPath('breakerbox-timeout', 'breakerbox, `timeoutMs: 1000`', SLOW),
+  hotPath(
+    'breakerbox-timeout-signal',
+    'breakerbox, `timeoutMs: 1000`, a function that takes the signal',
+    SLOW,
+  ),
   hotPath('cockatiel-consecutive', 'cockatiel ConsecutiveBreaker(5)'),
   hotPath('cockatiel-sampling', 'cockatiel SamplingBreaker(0.5, 10 s)'),
   hotPath('opossum-no-timeout', 'opossum `{ timeout: false }`'),

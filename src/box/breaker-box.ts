@@ -224,6 +224,7 @@ export class BreakerBox implements BreakerHost, FeatureHost {
       this.logger.warn({ err: error }, 'close: the jobs feature did not close cleanly');
     });
     if (this.inFlight > 0) await this.drain();
+    for (const breaker of this.breakersByName.values()) breaker.releaseTimers();
     await this.store.close();
     this.events.clear();
   }
