@@ -79,13 +79,15 @@ export class QueueBinding implements Binding {
     });
   }
 
-  /** Adds the job of (breaker, epoch): once, whichever replicas try. */
-  async enqueue(breaker: string, epoch: number): Promise<void> {
+  /** Adds the job of (breaker, epoch): once, whichever replicas try (`due`: the one at `openUntil`). */
+  async enqueue(breaker: string, epoch: number, dueInMs?: number): Promise<void> {
+    const id = backpressureJobId(breaker, epoch);
     await this.control.add(
       'backpressure',
       { breaker, epoch },
       {
-        jobId: backpressureJobId(breaker, epoch),
+        jobId: dueInMs === undefined ? id : `${id}.due`,
+        delay: dueInMs === undefined ? 0 : Math.max(0, Math.ceil(dueInMs)),
         attempts: 5,
         backoff: { type: 'exponential', delay: 200 },
         // Kept a while so that a late replica's add of the same epoch is still a duplicate.
@@ -124,6 +126,10 @@ export class QueueBinding implements Binding {
       (worst, snapshot) => worstLevel(worst, levelOfSnapshot(snapshot)),
       'normal',
     );
+    // An open breaker becomes due with no transition: look again then, so that a
+    // breaker healed only by this queue's own traffic gets that traffic.
+    if (own.openUntil !== null && own.openUntil > own.at)
+      await this.enqueue(own.name, own.epoch, own.openUntil - own.at);
     return this.apply(level);
   }
 

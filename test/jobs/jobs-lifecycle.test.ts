@@ -5,6 +5,7 @@
  * under way (bounded) and quits the connection; bad `jobs` options are refused.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis, waitUntil } from '../harness/index.js';
@@ -83,5 +84,39 @@ describe('jobs feature lifecycle', () => {
     await expect(
       createBreakerBox({ jobs: { nope: true } as unknown as { probeWorker: boolean } }),
     ).rejects.toThrow(/jobs\.nope/);
+  });
+});
+
+describe('bindQueue in one process', () => {
+  it('resumes the queue when an open breaker becomes due, with no transition', async () => {
+    const box = await createBreakerBox({
+      redis: server.url,
+      namespace: 'due',
+      replicaId: 'due-1',
+      logger: silentLogger(),
+    });
+    const queue = new Queue('due-work', {
+      connection: server.client({ maxRetriesPerRequest: null }),
+    });
+    try {
+      const dep = box.breaker('dep');
+      await box.bindQueue(queue, { dependencies: ['dep'] }).ready;
+      await dep.forceOpen({ forMs: 1_500 });
+      await waitUntil(() => queue.isPaused(), {
+        timeoutMs: 5_000,
+        intervalMs: 10,
+        description: 'paused while open',
+      });
+      // Due (no probe, no traffic, no transition): the queue runs again so its jobs can be the trial.
+      await waitUntil(async () => !(await queue.isPaused()), {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+        description: 'resumed once due',
+      });
+      expect(dep.state).toBe('open');
+    } finally {
+      await queue.close();
+      await box.close();
+    }
   });
 });
