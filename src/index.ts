@@ -1,5 +1,5 @@
 export * from './errors/index.js';
-export * from './box/create-breaker-box.js';
+export * from './create-breaker-box.js';
 export * from './box/breaker-box.js';
 export type * from './box/box-options.js';
 export * from './breaker/breaker.js';
@@ -21,3 +21,6 @@ export { LEGAL_TRANSITIONS, isLegalTransition } from './engine/transition-table.
 export type { StoreMode } from './store/circuit-driver.js';
 export type { Clock, RandomSource } from './util/clock.js';
 export type { RedisConnectionOption } from './redis/connection-option.js';
+export type * from './box/box-features.js';
+export { delayWhenRefused } from './jobs/delay-when-refused.js';
+export type { DelayWhenRefusedOptions } from './jobs/delay-when-refused.js';

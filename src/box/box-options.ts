@@ -10,6 +10,7 @@ import type { OptionIssue } from '../errors/invalid-breaker-options.js';
 import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
 import { createDefaultLogger, silentLogger } from '../logging/default-logger.js';
 import type { RedisConnectionOption } from '../redis/connection-option.js';
+import type { JobsOptions } from './box-features.js';
 
 /** Options of {@link createBreakerBox}; every one is optional. */
 export interface BreakerBoxOptions {
@@ -41,6 +42,8 @@ export interface BreakerBoxOptions {
   readonly clock?: Clock | undefined;
   /** Random numbers in [0, 1) for jitter (tests use a fixed one). Default `Math.random`. */
   readonly random?: RandomSource | undefined;
+  /** BullMQ probe jobs and bindings (see docs/jobs.md); validated by the jobs feature. */
+  readonly jobs?: JobsOptions | undefined;
 }
 
 /** Box options after defaults and validation. */
@@ -56,6 +59,7 @@ export interface ResolvedBoxOptions {
   readonly drainTimeoutMs: number;
   readonly clock: Clock;
   readonly random: RandomSource;
+  readonly jobs: JobsOptions | undefined;
 }
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
@@ -96,6 +100,7 @@ const schema = z.strictObject({
   random: z
     .custom<RandomSource>(isFunction, { message: 'must be a function returning [0, 1)' })
     .optional(),
+  jobs: z.unknown().optional(),
 });
 
 /**
@@ -127,6 +132,7 @@ export function resolveBoxOptions(input: BreakerBoxOptions | undefined): Resolve
     drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
+    jobs: input?.jobs,
   });
 }
 

@@ -14,7 +14,18 @@ import type { BreakerStore } from '../store/breaker-store.js';
 import type { StoreMode } from '../store/circuit-driver.js';
 import type { Clock, RandomSource } from '../util/clock.js';
 import { validateName } from '../util/names.js';
+import type { Queue, Worker } from 'bullmq';
+import { JobsUnavailable } from '../errors/jobs-unavailable.js';
 import type { ResolvedBoxOptions } from './box-options.js';
+import type {
+  Backpressure,
+  BindQueueOptions,
+  BindWorkerOptions,
+  Binding,
+  BoxFeatures,
+  FeatureHost,
+  JobsService,
+} from './box-features.js';
 
 const resolvedByInput = new WeakMap<object, ResolvedBreakerOptions>();
 let defaultResolved: ResolvedBreakerOptions | undefined;
@@ -31,7 +42,7 @@ function resolveCached(options: object | undefined): ResolvedBreakerOptions {
  * A set of breakers sharing one store (memory or Redis), one logger and one
  * replica id. Create it with `createBreakerBox()`.
  */
-export class BreakerBox implements BreakerHost {
+export class BreakerBox implements BreakerHost, FeatureHost {
   /** This replica's id. */
   readonly replicaId: string;
   /** The key prefix in Redis. */
@@ -47,6 +58,7 @@ export class BreakerBox implements BreakerHost {
   private closing: Promise<void> | undefined;
   private inFlight = 0;
   private onDrained: (() => void) | undefined;
+  private readonly features: BoxFeatures = {};
 
   /** @internal Use `createBreakerBox()`. */
   constructor(
@@ -102,7 +114,58 @@ export class BreakerBox implements BreakerHost {
     }
     const breaker = new Breaker<F>(name, resolved, this, options?.fallback);
     this.breakersByName.set(name, breaker);
+    this.features.jobs?.breakerAdded(breaker);
     return breaker;
+  }
+
+  /** The breaker of `name` if it was created, without creating it. */
+  findBreaker(name: string): Breaker<unknown> | undefined {
+    return this.breakersByName.get(name);
+  }
+
+  /**
+   * Pauses a BullMQ worker on this replica while any of `dependencies` is
+   * open, and resumes it when they heal (`mode: 'slow'` also lowers its
+   * concurrency while half-open). Decided from this replica's views: no Redis
+   * traffic per job. See docs/jobs.md.
+   * @throws InvalidBreakerOptions for an unknown dependency or a bad option
+   * @throws JobsUnavailable when the box was created without the jobs feature
+   */
+  bindWorker(worker: Worker, options: BindWorkerOptions): Binding {
+    return this.jobs('bindWorker').bindWorker(worker, options);
+  }
+
+  /**
+   * Pauses a BullMQ queue fleet-wide (once per breaker epoch, through a
+   * deduplicated backpressure job) while any of `dependencies` is open, and
+   * resumes it when they heal. Needs Redis.
+   * @throws InvalidBreakerOptions for an unknown dependency or a bad option
+   * @throws JobsUnavailable with no Redis, or without the jobs feature
+   */
+  bindQueue(queue: Queue, options: BindQueueOptions): Binding {
+    return this.jobs('bindQueue').bindQueue(queue, options);
+  }
+
+  /**
+   * The backpressure level of dependency `name` and helpers for loops that are
+   * not BullMQ workers (stretch an interval, skip while paused, shed work).
+   * @throws InvalidBreakerOptions for an unknown dependency
+   */
+  backpressure(name: string): Backpressure {
+    return this.jobs('backpressure').backpressure(name);
+  }
+
+  /** @internal Installs a feature (the composition root does). */
+  install(features: BoxFeatures): void {
+    if (features.jobs !== undefined) this.features.jobs = features.jobs;
+  }
+
+  private jobs(operation: string): JobsService {
+    if (this.isClosed) throw new BreakerBoxClosed(operation);
+    const jobs = this.features.jobs;
+    if (jobs === undefined)
+      throw new JobsUnavailable(operation, 'this box was created without the jobs feature');
+    return jobs;
   }
 
   /** Every breaker created so far. */
@@ -156,6 +219,10 @@ export class BreakerBox implements BreakerHost {
   }
 
   private async shutdown(): Promise<void> {
+    // Jobs first: stop taking jobs and let probe jobs finish while the store still answers.
+    await this.features.jobs?.close().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'close: the jobs feature did not close cleanly');
+    });
     if (this.inFlight > 0) await this.drain();
     for (const breaker of this.breakersByName.values()) breaker.releaseTimers();
     await this.store.close();

@@ -3,7 +3,7 @@ import type { BreakerState, CircuitTransition } from '../engine/types.js';
 import { Outcome, toBreakerState } from '../engine/types.js';
 import { BreakerBoxClosed } from '../errors/breakerbox-closed.js';
 import { CallTimeout } from '../errors/call-timeout.js';
-import type { CircuitDriver, DriverContext } from '../store/circuit-driver.js';
+import type { CircuitDriver, CircuitView, DriverContext } from '../store/circuit-driver.js';
 import type { BreakerHost } from './breaker-host.js';
 import type { BreakerSnapshot } from './breaker-snapshot.js';
 import { toBreakerSnapshot } from './breaker-snapshot.js';
@@ -23,6 +23,14 @@ export interface CallOptions {
 }
 
 type Classification = 'failure' | 'success' | 'ignore';
+
+/**
+ * What one run of the probe job found: it closed or re-opened the breaker, or
+ * there was nothing to do (no `probe`, not open, not due yet, another prober
+ * holds the lock, or the result was fenced off).
+ */
+export type ProbeJobOutcome =
+  'closed' | 'reopened' | 'no_probe' | 'not_open' | 'not_due' | 'busy' | 'stale';
 
 const SETTLED = Promise.resolve();
 /** The last error recorded for a call whose resolved value `isResultFailure` counted as a failure. */
@@ -55,6 +63,47 @@ export class Breaker<F = never> implements DriverContext {
   /** This replica's view of the state, synchronously: `closed`, `open` or `half_open`. */
   get state(): BreakerState {
     return toBreakerState(this.driver.view.state);
+  }
+
+  /** @internal This replica's cached view (times on this process's clock). */
+  get view(): CircuitView {
+    return this.driver.view;
+  }
+
+  /**
+   * @internal The probe job: if the breaker is due for a probe, becomes the
+   * fleet's single prober (probe lock and fencing token, as a trial call
+   * would), runs `probe` once and reports its result.
+   */
+  async runProbeJob(): Promise<ProbeJobOutcome> {
+    const probe = this.options.probe;
+    if (probe === undefined) return 'no_probe';
+    const state = this.driver.view.state;
+    if (state === 'closed' || state === 'forced_closed') return 'not_open';
+    const session = new ProbeSession(1, 1);
+    const grant = await this.driver.beginProbe();
+    if (!grant.granted) {
+      return grant.refusal === 'probe_in_progress' ? 'busy' : grant.refusal;
+    }
+    if (this.session !== undefined) this.session.finished = true;
+    this.session = session;
+    session.token = grant.token;
+    session.granted = true;
+    const start = this.host.clock.now();
+    let passed = false;
+    let error: unknown = undefined;
+    try {
+      await this.trialDeadlines().run(probe, undefined);
+      passed =
+        !this.options.measuresDuration ||
+        this.host.clock.now() - start < this.options.slowCallDurationMs;
+    } catch (probeError) {
+      error = probeError;
+    }
+    if (!(passed ? session.succeed() : session.fail())) return 'stale';
+    if (this.session === session) this.session = undefined;
+    const accepted = await this.driver.endProbe(session.token, passed, error);
+    return !accepted ? 'stale' : passed ? 'closed' : 'reopened';
   }
 
   /**

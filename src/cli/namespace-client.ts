@@ -1,7 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { createBreakerBox } from '../box/create-breaker-box.js';
+import { createBreakerBox } from '../create-breaker-box.js';
 import type { BreakerBox } from '../box/breaker-box.js';
 import type { Breaker } from '../breaker/breaker.js';
 import { connectRedis } from '../redis/connect.js';

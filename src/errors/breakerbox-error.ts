@@ -9,7 +9,8 @@ export type BreakerBoxErrorCode =
   | 'BREAKERBOX_CLOSED'
   | 'REDIS_UNAVAILABLE'
   | 'ILLEGAL_TRANSITION'
-  | 'REDIS_SCRIPT_ERROR';
+  | 'REDIS_SCRIPT_ERROR'
+  | 'JOBS_UNAVAILABLE';
 
 /**
  * Base class of every breakerbox error: a real `Error` with a stable `code`.

@@ -6,3 +6,4 @@ export * from './breakerbox-closed.js';
 export * from './illegal-transition.js';
 export * from './redis-unavailable.js';
 export * from './redis-script-error.js';
+export * from './jobs-unavailable.js';

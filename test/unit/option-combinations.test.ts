@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveBreakerOptions } from '../../src/breaker/resolve-breaker-options.js';
-import { createBreakerBox } from '../../src/box/create-breaker-box.js';
+import { createBreakerBox } from '../../src/create-breaker-box.js';
 import type { BreakerBoxOptions } from '../../src/box/box-options.js';
 import { InvalidBreakerOptions } from '../../src/errors/invalid-breaker-options.js';
 import { caught, failCalls, makeBox, silentLogger } from './helpers.js';
