@@ -1,5 +1,5 @@
 export * from './errors/index.js';
-export * from './box/create-breaker-box.js';
+export * from './create-breaker-box.js';
 export * from './box/breaker-box.js';
 export type * from './box/box-options.js';
 export * from './breaker/breaker.js';

@@ -31,10 +31,29 @@ export interface BreakerBoxOptions {
   readonly connectTimeoutMs?: number;
   /** How long `close()` waits for calls in flight, in ms. Default 5,000. */
   readonly drainTimeoutMs?: number;
+  /**
+   * How long `close()` keeps serving calls after `/health/ready` turned 503,
+   * so load balancers stop routing before the drain begins, in ms. Default 0.
+   */
+  readonly shutdownGraceMs?: number;
+  /** The health registry's settings. */
+  readonly health?: BoxHealthOptions;
   /** Time source (tests use a fake). Default `Date.now`. */
   readonly clock?: Clock;
   /** Random numbers in [0, 1) for jitter (tests use a fixed one). Default `Math.random`. */
   readonly random?: RandomSource;
+}
+
+/** Health settings of a box. */
+export interface BoxHealthOptions {
+  /** Reported as `version` by `box.health()`. Default `npm_package_version`, else `0.0.0`. */
+  readonly version?: string;
+  /** Local mode makes the Redis component unhealthy and critical (default: degraded, not critical). */
+  readonly redisCritical?: boolean;
+  /** Default timeout of an active check, in ms. Default 2,000. */
+  readonly checkTimeoutMs?: number;
+  /** Default interval (and cache life) of an active check, in ms. Default 10,000. */
+  readonly checkIntervalMs?: number;
 }
 
 /** Box options after defaults and validation. */
@@ -48,6 +67,8 @@ export interface ResolvedBoxOptions {
   readonly refreshIntervalMs: number;
   readonly connectTimeoutMs: number;
   readonly drainTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly health: Required<BoxHealthOptions>;
   readonly clock: Clock;
   readonly random: RandomSource;
 }
@@ -73,6 +94,15 @@ const schema = z.strictObject({
   refreshIntervalMs: z.int().min(10).max(600_000).optional(),
   connectTimeoutMs: z.int().min(10).max(600_000).optional(),
   drainTimeoutMs: z.int().min(0).max(600_000).optional(),
+  shutdownGraceMs: z.int().min(0).max(600_000).optional(),
+  health: z
+    .strictObject({
+      version: z.string().min(1).max(128).optional(),
+      redisCritical: z.boolean().optional(),
+      checkTimeoutMs: z.int().min(1).max(600_000).optional(),
+      checkIntervalMs: z.int().min(10).max(3_600_000).optional(),
+    })
+    .optional(),
   clock: z
     .custom<Clock>(
       (value) =>
@@ -105,6 +135,13 @@ export function resolveBoxOptions(input: BreakerBoxOptions | undefined): Resolve
     refreshIntervalMs: options.refreshIntervalMs ?? 1_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 2_000,
     drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
+    shutdownGraceMs: options.shutdownGraceMs ?? 0,
+    health: Object.freeze({
+      version: options.health?.version ?? process.env.npm_package_version ?? '0.0.0',
+      redisCritical: options.health?.redisCritical ?? false,
+      checkTimeoutMs: options.health?.checkTimeoutMs ?? 2_000,
+      checkIntervalMs: options.health?.checkIntervalMs ?? 10_000,
+    }),
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
   });

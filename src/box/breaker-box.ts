@@ -15,6 +15,16 @@ import type { StoreMode } from '../store/circuit-driver.js';
 import type { Clock, RandomSource } from '../util/clock.js';
 import { validateName } from '../util/names.js';
 import type { ResolvedBoxOptions } from './box-options.js';
+import type { BoxFeatures, SafetyGate } from './box-features.js';
+import type {
+  HealthChangeEvent,
+  HealthCheck,
+  HealthCheckOptions,
+  HealthReport,
+  RecordedDependency,
+  RecordedDependencyOptions,
+} from './health-types.js';
+import { orderedShutdown } from './ordered-shutdown.js';
 
 const resolvedByInput = new WeakMap<object, ResolvedBreakerOptions>();
 let defaultResolved: ResolvedBreakerOptions | undefined;
@@ -45,14 +55,17 @@ export class BreakerBox implements BreakerHost {
   private readonly breakersByName = new Map<string, Breaker<unknown>>();
   private readonly events: TypedEvents<BreakerBoxEvents>;
   private closing: Promise<void> | undefined;
+  private refusing = false;
   private inFlight = 0;
   private onDrained: (() => void) | undefined;
+  private readonly features: BoxFeatures;
 
-  /** @internal Use `createBreakerBox()`. */
+  /** @internal Use `createBreakerBox()`; `features` builds health, gate and the rest around this box. */
   constructor(
     private readonly options: ResolvedBoxOptions,
     /** @internal */
     readonly store: BreakerStore,
+    features: (box: BreakerBox) => BoxFeatures,
   ) {
     this.replicaId = options.replicaId;
     this.namespace = options.namespace;
@@ -65,6 +78,43 @@ export class BreakerBox implements BreakerHost {
     store.setModeListener((event) => {
       this.emitMode(event);
     });
+    this.features = features(this);
+  }
+
+  /**
+   * The safety gate: `box.gate.guard('terminate_session', fn, { cause })`
+   * refuses destructive work while a critical (or named) dependency is in doubt.
+   */
+  get gate(): SafetyGate {
+    return this.features.gate;
+  }
+
+  /**
+   * Health of every component (breakers, Redis, checks, recorded dependencies)
+   * and their aggregate. Active checks whose cached result is stale run first,
+   * each bounded by its timeout.
+   */
+  health(): Promise<HealthReport> {
+    return this.features.health.report();
+  }
+
+  /**
+   * Registers an active health check for a dependency not called through a
+   * breaker; it runs on an interval, under a timeout, and its result is cached.
+   * Returns a function that removes it.
+   * @throws InvalidBreakerOptions for a bad or taken name, or bad options
+   */
+  addCheck(name: string, check: HealthCheck, options?: HealthCheckOptions): () => void {
+    return this.features.health.addCheck(name, check, options);
+  }
+
+  /**
+   * A dependency whose health the application feeds (`setState`,
+   * `recordSuccess`, `recordFailure`); the same name returns the same record.
+   * @throws InvalidBreakerOptions for a bad name or one a breaker or check has
+   */
+  dependency(name: string, options?: RecordedDependencyOptions): RecordedDependency {
+    return this.features.health.dependency(name, options);
   }
 
   /** Where state lives now: `memory` (no Redis), `shared` (Redis) or `local` (Redis unreachable). */
@@ -72,8 +122,13 @@ export class BreakerBox implements BreakerHost {
     return this.store.mode;
   }
 
-  /** True once `close()` was called. */
+  /** True once calls are refused: from `close()` on, after its grace delay. */
   get isClosed(): boolean {
+    return this.refusing;
+  }
+
+  /** True from the moment `close()` is called (readiness answers 503 from then on). */
+  get isClosing(): boolean {
     return this.closing !== undefined;
   }
 
@@ -110,8 +165,13 @@ export class BreakerBox implements BreakerHost {
     return [...this.breakersByName.values()];
   }
 
+  /** The breaker of `name` if one was created, without creating it. */
+  breakerNamed(name: string): Breaker<unknown> | undefined {
+    return this.breakersByName.get(name);
+  }
+
   /**
-   * Listens to an event (`transition`, `mode`); returns a function that removes the listener.
+   * Listens to an event (`transition`, `mode`, `health`); returns a function that removes the listener.
    * A listener that throws is logged and never disturbs the breaker.
    */
   on<K extends keyof BreakerBoxEvents>(
@@ -127,9 +187,11 @@ export class BreakerBox implements BreakerHost {
   }
 
   /**
-   * Ordered drain: refuses new calls (`BreakerBoxClosed`), waits for calls in
-   * flight (up to `drainTimeoutMs`), flushes counted outcomes, and closes the
-   * store's timers and connections. Safe to call more than once.
+   * Ordered drain, each stage logged: readiness turns 503 at once; after
+   * `shutdownGraceMs` new calls are refused (`BreakerBoxClosed`) and active
+   * checks stop; calls in flight are awaited (up to `drainTimeoutMs`); then
+   * pending outcomes are flushed, probe locks released, the subscription
+   * ended and connections quit; `shutdown complete` last. Safe to call more than once.
    */
   close(): Promise<void> {
     return (this.closing ??= this.shutdown());
@@ -155,25 +217,38 @@ export class BreakerBox implements BreakerHost {
     this.events.emit('mode', event);
   }
 
+  /** @internal Publishes a change of health status. */
+  emitHealth(event: HealthChangeEvent): void {
+    this.events.emit('health', event);
+  }
+
   private async shutdown(): Promise<void> {
-    if (this.inFlight > 0) await this.drain();
-    await this.store.close();
+    await orderedShutdown({
+      logger: this.logger,
+      store: this.store,
+      features: [this.features.health, this.features.gate],
+      graceMs: this.options.shutdownGraceMs,
+      refuseCalls: () => {
+        this.refusing = true;
+      },
+      drain: () => this.drain(),
+      inFlight: () => this.inFlight,
+    });
     this.events.clear();
   }
 
-  private drain(): Promise<void> {
-    return new Promise<void>((resolve) => {
+  private drain(): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
-        this.logger.warn(
-          { inFlight: this.inFlight },
-          'close: calls still in flight after drainTimeoutMs',
-        );
-        resolve();
+        this.onDrained = undefined;
+        resolve(false);
       }, this.options.drainTimeoutMs);
       timer.unref();
       this.onDrained = () => {
         clearTimeout(timer);
-        resolve();
+        this.onDrained = undefined;
+        resolve(true);
       };
     });
   }

@@ -4,9 +4,13 @@ import { Outcome, toBreakerState } from '../engine/types.js';
 import { BreakerBoxClosed } from '../errors/breakerbox-closed.js';
 import { CallTimeout } from '../errors/call-timeout.js';
 import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
-import type { CircuitDriver, DriverContext } from '../store/circuit-driver.js';
+import type { Listener, Unsubscribe } from '../events/typed-events.js';
+import { TypedEvents } from '../events/typed-events.js';
+import type { CircuitDriver, CircuitView, DriverContext } from '../store/circuit-driver.js';
 import type { BreakerHost } from './breaker-host.js';
 import type { BreakerSnapshot } from './breaker-snapshot.js';
+import { BreakerStats } from './breaker-stats.js';
+import type { BreakerCallEvents } from './call-events.js';
 import { toBreakerSnapshot } from './breaker-snapshot.js';
 import type { ProtectedCall } from './protected-call.js';
 import { NEVER_ABORTED } from './protected-call.js';
@@ -32,7 +36,11 @@ const SETTLED = Promise.resolve();
  * the record. `F` is what the breaker's `fallback` returns.
  */
 export class Breaker<F = never> implements DriverContext {
+  /** What this breaker counted on this replica (read by metrics and health). */
+  readonly stats = new BreakerStats();
   private readonly driver: CircuitDriver;
+  /** Per-call listeners; undefined until the first one, so calls build no payloads. */
+  private callEvents: TypedEvents<BreakerCallEvents> | undefined;
   private session: ProbeSession | undefined;
   private log: Logger | undefined;
   private deadlines: DeadlineSlots | undefined;
@@ -53,6 +61,31 @@ export class Breaker<F = never> implements DriverContext {
   /** This replica's view of the state, synchronously: `closed`, `open` or `half_open`. */
   get state(): BreakerState {
     return toBreakerState(this.driver.view.state);
+  }
+
+  /** @internal This replica's view of the circuit (full state, openUntil, backoff step, probe lease). */
+  get view(): CircuitView {
+    return this.driver.view;
+  }
+
+  /**
+   * Listens to this breaker's calls (`success`, `failure`, `timeout`,
+   * `refusal`, `fallback`); returns a function that removes the listener.
+   * A breaker nobody listens to pays nothing for them.
+   */
+  on<K extends keyof BreakerCallEvents>(
+    event: K,
+    listener: Listener<BreakerCallEvents[K]>,
+  ): Unsubscribe {
+    this.callEvents ??= new TypedEvents((error, name) => {
+      this.logger().error({ err: error, event: name }, 'a call event listener threw');
+    });
+    return this.callEvents.on(event, listener);
+  }
+
+  /** Removes a listener added with {@link Breaker.on}. */
+  off<K extends keyof BreakerCallEvents>(event: K, listener: Listener<BreakerCallEvents[K]>): void {
+    this.callEvents?.off(event, listener);
   }
 
   /**
@@ -84,7 +117,7 @@ export class Breaker<F = never> implements DriverContext {
     const host = this.host;
     const options = this.options;
     const signal = callOptions?.signal;
-    const start = options.measuresDuration ? host.clock.now() : 0;
+    const start = options.measuresDuration || this.callEvents !== undefined ? host.clock.now() : 0;
     host.enter();
     let result: T;
     try {
@@ -103,13 +136,9 @@ export class Breaker<F = never> implements DriverContext {
     }
     host.leave();
     const now = host.clock.now();
-    this.driver.recordOutcome(
-      options.measuresDuration && now - start >= options.slowCallDurationMs
-        ? Outcome.SlowSuccess
-        : Outcome.Success,
-      now,
-      undefined,
-    );
+    const slow = options.measuresDuration && now - start >= options.slowCallDurationMs;
+    this.driver.recordOutcome(slow ? Outcome.SlowSuccess : Outcome.Success, now, undefined);
+    this.countSuccess(slow, now, start);
     return result;
   }
 
@@ -227,11 +256,13 @@ export class Breaker<F = never> implements DriverContext {
       this.host.leave();
       const kind = this.classify(error, signal);
       if (kind === 'ignore') {
+        this.stats.ignored++;
         session.release();
         throw error;
       }
       this.settleTrial(session, kind === 'success', error, start);
-      if (kind === 'failure' && this.fallback !== undefined) return this.fallback(error);
+      if (kind === 'failure' && this.fallback !== undefined)
+        return this.serveFallback(this.fallback, error);
       throw error;
     }
     this.host.leave();
@@ -266,6 +297,8 @@ export class Breaker<F = never> implements DriverContext {
       this.options.measuresDuration &&
       this.host.clock.now() - start >= this.options.slowCallDurationMs;
     const passed = success && !slow;
+    if (passed) this.stats.probeSuccesses++;
+    else this.stats.probeFailures++;
     const ends = passed ? session.succeed() : session.fail();
     if (!ends) return;
     if (this.session === session) this.session = undefined;
@@ -296,16 +329,21 @@ export class Breaker<F = never> implements DriverContext {
     signal: AbortSignal | undefined,
   ): FallbackResult<F> {
     const kind = this.classify(error, signal);
-    if (kind === 'ignore') throw error;
+    if (kind === 'ignore') {
+      this.stats.ignored++;
+      throw error;
+    }
     const options = this.options;
     const now = this.host.clock.now();
     const slow = options.measuresDuration && now - start >= options.slowCallDurationMs;
     if (kind === 'success') {
       this.driver.recordOutcome(slow ? Outcome.SlowSuccess : Outcome.Success, now, undefined);
+      this.countSuccess(slow, now, start);
       throw error;
     }
     this.driver.recordOutcome(slow ? Outcome.SlowFailure : Outcome.Failure, now, error);
-    if (this.fallback !== undefined) return this.fallback(error);
+    this.countFailure(error, slow, now, start);
+    if (this.fallback !== undefined) return this.serveFallback(this.fallback, error);
     throw error;
   }
 
@@ -336,8 +374,42 @@ export class Breaker<F = never> implements DriverContext {
       now,
       this.options.circuit.openBackoff.baseMs,
     );
-    if (this.fallback !== undefined) return this.fallback(error);
+    this.stats.refusals++;
+    this.callEvents?.emit('refusal', { breaker: this.name, error });
+    if (this.fallback !== undefined) return this.serveFallback(this.fallback, error);
     throw error;
+  }
+
+  private countSuccess(slow: boolean, now: number, start: number): void {
+    const stats = this.stats;
+    if (slow) stats.slowSuccesses++;
+    else stats.successes++;
+    stats.lastSuccessAt = now;
+    if (this.callEvents !== undefined)
+      this.callEvents.emit('success', { breaker: this.name, latencyMs: now - start });
+  }
+
+  private countFailure(error: unknown, slow: boolean, now: number, start: number): void {
+    const stats = this.stats;
+    if (slow) stats.slowFailures++;
+    else stats.failures++;
+    stats.noteFailure(error, now);
+    const timedOut = error instanceof CallTimeout && error.dependency === this.name;
+    if (timedOut) stats.timeouts++;
+    const events = this.callEvents;
+    if (events === undefined) return;
+    const latencyMs = now - start;
+    events.emit('failure', { breaker: this.name, error, latencyMs });
+    if (timedOut) events.emit('timeout', { breaker: this.name, error, latencyMs });
+  }
+
+  private serveFallback(
+    fallback: (error: unknown) => FallbackResult<F>,
+    error: unknown,
+  ): FallbackResult<F> {
+    this.stats.fallbacks++;
+    this.callEvents?.emit('fallback', { breaker: this.name, error });
+    return fallback(error);
   }
 
   /**
@@ -346,6 +418,7 @@ export class Breaker<F = never> implements DriverContext {
    */
   onTransition(transition: CircuitTransition, maker?: string): void {
     const replicaId = maker ?? this.host.replicaId;
+    this.stats.noteTransition(transition.from, transition.to);
     const session = this.session;
     if (
       session !== undefined &&

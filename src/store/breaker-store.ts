@@ -2,6 +2,9 @@ import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.
 import type { ModeChangeEvent } from '../events/box-events.js';
 import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.js';
 
+/** The stages of a store's close, in order. */
+export type StoreCloseStage = 'flush' | 'release_probe_locks' | 'unsubscribe' | 'quit';
+
 /**
  * Where a box keeps its breakers' state: in this process's memory, or in Redis
  * shared by the fleet. One store per box, one driver per breaker.
@@ -13,6 +16,9 @@ export interface BreakerStore {
   createDriver(options: ResolvedBreakerOptions, context: DriverContext): CircuitDriver;
   /** Sets who hears about mode changes (the box). */
   setModeListener(listener: (event: ModeChangeEvent) => void): void;
-  /** Stops timers and connections after a final flush. */
-  close(): Promise<void>;
+  /**
+   * Stops timers and connections after a final flush; `onStage` hears each
+   * stage as it begins (flush, release probe locks, unsubscribe, quit).
+   */
+  close(onStage?: (stage: StoreCloseStage) => void): Promise<void>;
 }

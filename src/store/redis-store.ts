@@ -13,7 +13,7 @@ import type { ScriptCommand } from '../redis/scripts.js';
 import { defineScripts } from '../redis/scripts.js';
 import type { ModeChangeEvent } from '../events/box-events.js';
 import type { Clock, RandomSource } from '../util/clock.js';
-import type { BreakerStore } from './breaker-store.js';
+import type { BreakerStore, StoreCloseStage } from './breaker-store.js';
 import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.js';
 import { RedisDriver } from './redis-driver.js';
 import type { SharedStoreServices } from './shared-store-services.js';
@@ -211,15 +211,19 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     return this.flushing;
   }
 
-  async close(): Promise<void> {
+  async close(onStage?: (stage: StoreCloseStage) => void): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.controller.stop();
     clearInterval(this.flushTimer);
     clearInterval(this.sweepTimer);
+    onStage?.('flush');
     if (this.mode === 'shared') await this.flush().catch(() => undefined);
+    onStage?.('release_probe_locks');
     for (const driver of this.drivers.values()) driver.releaseAll();
+    onStage?.('unsubscribe');
     await this.feed.stop(this.options.commandTimeoutMs);
+    onStage?.('quit');
     await this.connections.command.quit().catch(() => {
       this.connections.command.disconnect();
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BreakerBoxOptions } from '../../src/box/box-options.js';
-import { createBreakerBox } from '../../src/box/create-breaker-box.js';
+import { createBreakerBox } from '../../src/create-breaker-box.js';
 import { caught, expectInvalid, silentLogger } from './helpers.js';
 
 interface BadBoxCase {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BreakerOptions } from '../../src/breaker/breaker-options.js';
-import { createBreakerBox } from '../../src/box/create-breaker-box.js';
+import { createBreakerBox } from '../../src/create-breaker-box.js';
 import { BreakerBox } from '../../src/box/breaker-box.js';
 import { BreakerBoxClosed } from '../../src/errors/breakerbox-closed.js';
 import { caught, collectingLogger, deferred, expectInvalid, makeBox, settle } from './helpers.js';
@@ -226,7 +226,7 @@ describe('box.close()', () => {
     await closing;
     expect(closed).toBe(true);
     expect(lines.find((l) => l.level === 40)).toMatchObject({
-      msg: 'close: calls still in flight after drainTimeoutMs',
+      msg: 'shutdown: calls still in flight after drainTimeoutMs',
       inFlight: 1,
     });
   });

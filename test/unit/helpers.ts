@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { expect } from 'vitest';
-import { createBreakerBox } from '../../src/box/create-breaker-box.js';
+import { createBreakerBox } from '../../src/create-breaker-box.js';
 import type { BreakerBoxOptions } from '../../src/box/box-options.js';
 import type { BreakerBox } from '../../src/box/breaker-box.js';
 import type { Breaker } from '../../src/breaker/breaker.js';

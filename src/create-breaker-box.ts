@@ -1,0 +1,36 @@
+import type { BreakerBoxOptions } from './box/box-options.js';
+import { resolveBoxOptions } from './box/box-options.js';
+import { BreakerBox } from './box/breaker-box.js';
+import { SafetyGateImpl } from './gate/safety-gate.js';
+import { HealthRegistry } from './health/health-registry.js';
+import { MemoryStore } from './store/memory-store.js';
+import { RedisStore } from './store/redis-store.js';
+
+/**
+ * Creates a box of breakers. With no `redis` every breaker lives in this
+ * process; with one, the fleet shares each breaker's record in Redis. This is
+ * the composition root: it builds the store, the box, and the features the box
+ * delegates to (health registry, safety gate).
+ * @throws InvalidBreakerOptions for a bad option (a malformed Redis URL included)
+ * @throws RedisUnavailable when the configured Redis does not answer
+ */
+export async function createBreakerBox(options?: BreakerBoxOptions): Promise<BreakerBox> {
+  const resolved = resolveBoxOptions(options);
+  const store =
+    resolved.redis === undefined
+      ? new MemoryStore(resolved.replicaId, resolved.clock, resolved.random)
+      : await RedisStore.connect(resolved);
+  const startedAt = resolved.clock.now();
+  return new BreakerBox(resolved, store, (box) => {
+    const health = new HealthRegistry(
+      box,
+      { ...resolved.health, startedAt },
+      resolved.logger,
+      (event) => {
+        box.emitHealth(event);
+      },
+    );
+    const gate = new SafetyGateImpl(health, box.clock, resolved.logger);
+    return { health, gate };
+  });
+}
