@@ -19,3 +19,8 @@ export { LEGAL_TRANSITIONS, isLegalTransition } from './engine/transition-table.
 export type { StoreMode } from './store/circuit-driver.js';
 export type { Clock, RandomSource } from './util/clock.js';
 export type { RedisConnectionOption } from './redis/connection-option.js';
+export type * from './box/health-types.js';
+export type * from './box/box-features.js';
+export type * from './breaker/call-events.js';
+export { BreakerStats } from './breaker/breaker-stats.js';
+export * from './metrics/box-metrics.js';

@@ -17,6 +17,7 @@ import { validateName } from '../util/names.js';
 import type { ResolvedBoxOptions } from './box-options.js';
 import type { BoxFeatures, SafetyGate } from './box-features.js';
 import type {
+  ComponentHealth,
   HealthChangeEvent,
   HealthCheck,
   HealthCheckOptions,
@@ -96,6 +97,11 @@ export class BreakerBox implements BreakerHost {
    */
   health(): Promise<HealthReport> {
     return this.features.health.report();
+  }
+
+  /** Every health component as last known, without running checks (metrics read this). */
+  healthComponents(): readonly ComponentHealth[] {
+    return this.features.health.components(this.clock.now());
   }
 
   /**

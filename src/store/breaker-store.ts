@@ -2,6 +2,13 @@ import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.
 import type { ModeChangeEvent } from '../events/box-events.js';
 import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.js';
 
+/** Flushes to Redis that carried outcomes: how many, and how long they took. */
+export interface FlushStats {
+  count: number;
+  totalMs: number;
+  lastMs: number;
+}
+
 /** The stages of a store's close, in order. */
 export type StoreCloseStage = 'flush' | 'release_probe_locks' | 'unsubscribe' | 'quit';
 
@@ -12,6 +19,8 @@ export type StoreCloseStage = 'flush' | 'release_probe_locks' | 'unsubscribe' | 
 export interface BreakerStore {
   /** `memory` with no Redis; `shared` or `local` (Redis unreachable) with one. */
   readonly mode: StoreMode;
+  /** Flush latency (Redis stores only). */
+  readonly flushStats?: FlushStats;
   /** Creates the driver of one breaker. */
   createDriver(options: ResolvedBreakerOptions, context: DriverContext): CircuitDriver;
   /** Sets who hears about mode changes (the box). */

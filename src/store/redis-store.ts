@@ -13,7 +13,7 @@ import type { ScriptCommand } from '../redis/scripts.js';
 import { defineScripts } from '../redis/scripts.js';
 import type { ModeChangeEvent } from '../events/box-events.js';
 import type { Clock, RandomSource } from '../util/clock.js';
-import type { BreakerStore, StoreCloseStage } from './breaker-store.js';
+import type { BreakerStore, FlushStats, StoreCloseStage } from './breaker-store.js';
 import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.js';
 import { RedisDriver } from './redis-driver.js';
 import type { SharedStoreServices } from './shared-store-services.js';
@@ -55,6 +55,8 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private sweepScheduled = false;
   private readonly controller: ModeController;
   private modeListener: ((event: ModeChangeEvent) => void) | undefined;
+  /** Flushes that carried outcomes, and how long they took (read by metrics). */
+  readonly flushStats: FlushStats = { count: 0, totalMs: 0, lastMs: 0 };
 
   private constructor(
     private readonly connections: RedisConnections,
@@ -205,8 +207,10 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       this.flushAgain = true;
       return this.flushing;
     }
+    const started = this.dirty.size > 0 ? performance.now() : -1;
     this.flushing = this.flushLoop().finally(() => {
       this.flushing = undefined;
+      if (started >= 0) this.noteFlush(performance.now() - started);
     });
     return this.flushing;
   }
@@ -227,6 +231,12 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     await this.connections.command.quit().catch(() => {
       this.connections.command.disconnect();
     });
+  }
+
+  private noteFlush(ms: number): void {
+    this.flushStats.count++;
+    this.flushStats.totalMs += ms;
+    this.flushStats.lastMs = ms;
   }
 
   private async flushLoop(): Promise<void> {
