@@ -14,6 +14,7 @@ import { isDependencyUnhealthy } from '../errors/dependency-unhealthy.js';
 import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
 import { registerBreakerboxMetrics } from '../metrics/box-metrics.js';
 import { breakerRoutes } from './breaker-routes.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { replyDependencyUnhealthy } from './unhealthy-reply.js';
 
@@ -35,6 +36,10 @@ export interface BreakerboxFastifyOptions {
   readonly metricsPrefix?: string;
   /** Install the error handler that answers `DependencyUnhealthy` with 503. Default true. */
   readonly errorHandler?: boolean;
+  /** Serve the live dashboard at `<prefix>/dashboard` (page, files and event stream). Default true. */
+  readonly dashboard?: boolean;
+  /** How often the dashboard's stream sends every breaker's snapshot, in ms (100-60000). Default 1000. */
+  readonly dashboardIntervalMs?: number;
 }
 
 declare module 'fastify' {
@@ -62,6 +67,21 @@ function validate(options: BreakerboxFastifyOptions): void {
       prefix,
       'must be empty or like /ops (no trailing slash)',
     );
+  const interval = options.dashboardIntervalMs;
+  if (
+    interval !== undefined &&
+    (typeof interval !== 'number' ||
+      !Number.isInteger(interval) ||
+      interval < 100 ||
+      interval > 60_000)
+  )
+    throw new InvalidBreakerOptions(
+      'dashboardIntervalMs',
+      interval,
+      'must be an integer from 100 to 60000',
+    );
+  if (options.dashboard !== undefined && typeof options.dashboard !== 'boolean')
+    throw new InvalidBreakerOptions('dashboard', options.dashboard, 'must be a boolean');
   if (options.box !== undefined && options.boxOptions !== undefined)
     throw new InvalidBreakerOptions(
       'boxOptions',
@@ -107,6 +127,13 @@ async function breakerboxPlugin(
   }
   healthRoutes(app, box, prefix);
   breakerRoutes(app, box, prefix, options.adminToken);
+  if (options.dashboard !== false) {
+    await dashboardRoutes(app, box, {
+      prefix,
+      admin: options.adminToken !== undefined,
+      intervalMs: options.dashboardIntervalMs ?? 1000,
+    });
+  }
   if (options.metrics !== false) {
     const { registry } = registerBreakerboxMetrics(box, {
       ...(options.registry === undefined ? {} : { registry: options.registry }),
@@ -125,7 +152,7 @@ async function breakerboxPlugin(
 
 /**
  * The breakerbox Fastify plugin: `/liveness`, `/health`, `/health/ready`,
- * `/breakers`, `/metrics`, and admin routes behind a bearer token.
+ * `/breakers`, `/metrics`, the live `/dashboard`, and admin routes behind a bearer token.
  */
 export const breakerboxFastify = fp(breakerboxPlugin, { fastify: '5.x', name: 'breakerbox' });
 export default breakerboxFastify;
