@@ -29,6 +29,7 @@ export class DashboardStream {
   constructor(
     private readonly box: BreakerBox,
     private readonly intervalMs: number,
+    private readonly heartbeatMs: number = HEARTBEAT_MS,
   ) {
     this.unsubscribe = [
       box.on('transition', (event) => {
@@ -97,7 +98,7 @@ export class DashboardStream {
     }, this.intervalMs).unref();
     this.heartbeatTimer = setInterval(() => {
       for (const response of this.clients) response.write(': heartbeat\n\n');
-    }, HEARTBEAT_MS).unref();
+    }, this.heartbeatMs).unref();
   }
 
   private stopTimers(): void {
