@@ -114,10 +114,16 @@ export class HealthRegistry implements HealthService {
     const existing = this.recorded.get(name);
     if (existing !== undefined) return existing;
     this.assertFree(name);
+    const critical: unknown = options?.critical ?? true;
+    if (typeof critical !== 'boolean')
+      throw new InvalidBreakerOptions('critical', critical, 'must be a boolean');
+    const initial: unknown = options?.initial ?? 'healthy';
+    if (initial !== 'healthy' && initial !== 'degraded' && initial !== 'unhealthy')
+      throw new InvalidBreakerOptions('initial', initial, 'must be healthy, degraded or unhealthy');
     const dependency = new RecordedComponent(
       name,
-      options?.critical ?? true,
-      options?.initial ?? 'healthy',
+      critical,
+      initial,
       this.host.clock,
       (changed) => {
         this.observe(changed);

@@ -188,6 +188,21 @@ describe('active checks', () => {
   });
 });
 
+describe('health options', () => {
+  it('are validated with the option named', async () => {
+    for (const [options, option] of [
+      [{ health: { checkTimeoutMs: 0 } }, 'health.checkTimeoutMs'],
+      [{ health: { redisCritical: 'no' } }, 'health.redisCritical'],
+      [{ health: { colour: 1 } }, 'health.colour'],
+      [{ shutdownGraceMs: -1 }, 'shutdownGraceMs'],
+    ] as const) {
+      const error = await caught(() => makeBox(options as never));
+      expect(error).toBeInstanceOf(InvalidBreakerOptions);
+      expect((error as InvalidBreakerOptions).option).toBe(option);
+    }
+  });
+});
+
 describe('recorded dependencies', () => {
   it('take the state the application feeds', async () => {
     const { box, clock } = await makeBox();
@@ -214,6 +229,13 @@ describe('recorded dependencies', () => {
       socket.setState('sideways' as 'healthy');
     });
     expect(error).toBeInstanceOf(InvalidBreakerOptions);
+    for (const options of [
+      { critical: 'yes' as unknown as boolean },
+      { initial: 'ok' as 'healthy' },
+    ])
+      expect(await caught(() => box.dependency('other', options))).toBeInstanceOf(
+        InvalidBreakerOptions,
+      );
     await box.close();
   });
 });
