@@ -74,6 +74,8 @@ export class SafetyGateImpl implements SafetyGate {
     fn: () => T | PromiseLike<T>,
     options?: GateOptions,
   ): Promise<T> {
+    if (typeof fn !== 'function')
+      throw new InvalidBreakerOptions('fn', fn, 'must be the function to guard');
     this.check(operation, options);
     return await fn();
   }

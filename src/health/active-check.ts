@@ -53,11 +53,19 @@ export class ActiveCheck {
     if (this.timer !== undefined) clearInterval(this.timer);
   }
 
-  /** The cached result when fresh; otherwise waits for a run (at most the timeout). */
+  /**
+   * Serves the cached result while it is younger than the interval; a staler
+   * one starts a run in the background and is still served (stale while
+   * revalidating), unless it is older than interval + timeout (the interval
+   * stopped) or there is none yet: then it waits for the run, at most the timeout.
+   */
   async fresh(): Promise<void> {
     const result = this.result;
-    if (result !== undefined && this.clock.now() - result.at < this.settings.intervalMs) return;
-    await this.run();
+    const { intervalMs, timeoutMs } = this.settings;
+    const age = result === undefined ? Infinity : this.clock.now() - result.at;
+    if (age < intervalMs) return;
+    const running = this.run();
+    if (age >= intervalMs + timeoutMs) await running;
   }
 
   /** Runs the check unless a run is under way, which it joins. */

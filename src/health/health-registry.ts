@@ -33,7 +33,8 @@ export type HealthHost = Pick<BreakerBox, 'breakers' | 'breakerNamed' | 'mode' |
 export class HealthRegistry implements HealthService {
   private readonly checks = new Map<string, ActiveCheck>();
   private readonly recorded = new Map<string, RecordedComponent>();
-  private readonly known = new Map<string, HealthStatus>();
+  /** The last status seen of every component that ever changed (the others are healthy). */
+  private readonly known = new Map<string, { status: HealthStatus; critical: boolean }>();
   private aggregate: HealthStatus = 'healthy';
   private readonly unsubscribe: Unsubscribe[];
   private readonly log: Logger;
@@ -105,7 +106,7 @@ export class HealthRegistry implements HealthService {
       active.stop();
       if (this.checks.get(name) === active) this.checks.delete(name);
       this.known.delete(name);
-      this.observeAggregate();
+      if (!this.closed) this.observeAggregate();
     };
   }
 
@@ -114,17 +115,23 @@ export class HealthRegistry implements HealthService {
     const existing = this.recorded.get(name);
     if (existing !== undefined) return existing;
     this.assertFree(name);
+    const critical: unknown = options?.critical ?? true;
+    if (typeof critical !== 'boolean')
+      throw new InvalidBreakerOptions('critical', critical, 'must be a boolean');
+    const initial: unknown = options?.initial ?? 'healthy';
+    if (initial !== 'healthy' && initial !== 'degraded' && initial !== 'unhealthy')
+      throw new InvalidBreakerOptions('initial', initial, 'must be healthy, degraded or unhealthy');
     const dependency = new RecordedComponent(
       name,
-      options?.critical ?? true,
-      options?.initial ?? 'healthy',
+      critical,
+      initial,
       this.host.clock,
       (changed) => {
         this.observe(changed);
       },
     );
     this.recorded.set(name, dependency);
-    this.known.set(name, dependency.status);
+    this.known.set(name, { status: dependency.status, critical });
     return dependency;
   }
 
@@ -170,26 +177,42 @@ export class HealthRegistry implements HealthService {
     }
   }
 
+  /** One component as it is now, without running anything. */
+  private componentNamed(name: string, now: number): ComponentHealth | undefined {
+    if (name === 'redis') return this.redisComponent();
+    const breaker = this.host.breakerNamed(name);
+    if (breaker !== undefined) return breakerComponent(breaker, now);
+    return this.checks.get(name)?.component(now) ?? this.recorded.get(name)?.component();
+  }
+
   /** Re-reads one component's status; logs and emits a change (and the aggregate's). */
   private observe(name: string): void {
     if (this.closed) return;
     const now = this.host.clock.now();
-    const component = this.components(now).find((c) => c.name === name);
+    const component = this.componentNamed(name, now);
     if (component === undefined) return;
-    const from = this.known.get(name) ?? 'healthy';
-    this.known.set(name, component.status);
-    if (from !== component.status) this.changed(name, from, component, now);
+    const from = this.known.get(name)?.status ?? 'healthy';
+    this.known.set(name, { status: component.status, critical: component.critical });
+    if (from === component.status) return;
+    this.changed(name, from, component, now);
     this.observeAggregate();
   }
 
+  /** The aggregate from the statuses last seen: no component is rebuilt unless it changed. */
   private observeAggregate(): void {
-    const now = this.host.clock.now();
-    const components = this.components(now);
-    const to = aggregateStatus(components);
+    let to: HealthStatus = 'healthy';
+    for (const { status, critical } of this.known.values()) {
+      if (status === 'unhealthy' && critical) {
+        to = 'unhealthy';
+        break;
+      }
+      if (status !== 'healthy') to = 'degraded';
+    }
     const from = this.aggregate;
     if (to === from) return;
     this.aggregate = to;
-    const retryAfterMs = soonestRecoveryMs(components);
+    const now = this.host.clock.now();
+    const retryAfterMs = soonestRecoveryMs(this.components(now));
     this.log.info(
       { from, to, retryAfterMs },
       `health: replica ${from} -> ${to}${retryText(to, retryAfterMs)}`,

@@ -131,6 +131,9 @@ describe('box.gate', () => {
         box.gate.check('');
       }),
     ).toBeInstanceOf(InvalidBreakerOptions);
+    expect(await caught(() => box.gate.guard('x', 'run' as never))).toBeInstanceOf(
+      InvalidBreakerOptions,
+    );
     await box.close();
   });
 

@@ -107,14 +107,22 @@ describe('active checks', () => {
     await box.close();
   });
 
-  it('runs again on demand once the cached result is older than the interval', async () => {
+  it('serves a stale result while it runs again, and waits once it is older than interval + timeout', async () => {
     const { box, clock } = await makeBox();
-    const check = vi.fn(() => Promise.resolve());
-    box.addCheck('db', check, { intervalMs: 60_000 });
+    let fail = false;
+    const check = vi.fn(() => (fail ? Promise.reject(new Error('down')) : Promise.resolve()));
+    box.addCheck('db', check, { intervalMs: 60_000, timeoutMs: 1_000 });
     await box.health();
+    fail = true;
     clock.advance(60_000);
-    await box.health();
+    expect((await box.health()).status).toBe('healthy'); // stale, served; a run started
     expect(check).toHaveBeenCalledTimes(2);
+    await settle();
+    expect((await box.health()).status).toBe('unhealthy');
+    fail = false;
+    clock.advance(61_000);
+    expect((await box.health()).status).toBe('healthy'); // too stale: waited for the run
+    expect(check).toHaveBeenCalledTimes(3);
     await box.close();
   });
 
@@ -180,6 +188,21 @@ describe('active checks', () => {
   });
 });
 
+describe('health options', () => {
+  it('are validated with the option named', async () => {
+    for (const [options, option] of [
+      [{ health: { checkTimeoutMs: 0 } }, 'health.checkTimeoutMs'],
+      [{ health: { redisCritical: 'no' } }, 'health.redisCritical'],
+      [{ health: { colour: 1 } }, 'health.colour'],
+      [{ shutdownGraceMs: -1 }, 'shutdownGraceMs'],
+    ] as const) {
+      const error = await caught(() => makeBox(options as never));
+      expect(error).toBeInstanceOf(InvalidBreakerOptions);
+      expect((error as InvalidBreakerOptions).option).toBe(option);
+    }
+  });
+});
+
 describe('recorded dependencies', () => {
   it('take the state the application feeds', async () => {
     const { box, clock } = await makeBox();
@@ -206,6 +229,13 @@ describe('recorded dependencies', () => {
       socket.setState('sideways' as 'healthy');
     });
     expect(error).toBeInstanceOf(InvalidBreakerOptions);
+    for (const options of [
+      { critical: 'yes' as unknown as boolean },
+      { initial: 'ok' as 'healthy' },
+    ])
+      expect(await caught(() => box.dependency('other', options))).toBeInstanceOf(
+        InvalidBreakerOptions,
+      );
     await box.close();
   });
 });
