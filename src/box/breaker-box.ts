@@ -237,7 +237,12 @@ export class BreakerBox implements BreakerHost {
       refuseCalls: () => {
         this.refusing = true;
       },
-      drain: () => this.drain(),
+      drain: async () => {
+        const drained = await this.drain();
+        // Calls are done (or given up on): no breaker timer may hold the process after close.
+        for (const breaker of this.breakersByName.values()) breaker.releaseTimers();
+        return drained;
+      },
       inFlight: () => this.inFlight,
     });
     this.events.clear();
