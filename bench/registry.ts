@@ -320,6 +320,11 @@ export const CASES: readonly BenchCase[] = [
   ),
   hotPath('breakerbox-listener', 'breakerbox, default options, one `success` listener'),
   hotPath('breakerbox-timeout', 'breakerbox, `timeoutMs: 1000`', SLOW),
+  hotPath(
+    'breakerbox-timeout-signal',
+    'breakerbox, `timeoutMs: 1000`, a function that takes the signal',
+    SLOW,
+  ),
   hotPath('cockatiel-consecutive', 'cockatiel ConsecutiveBreaker(5)'),
   hotPath('cockatiel-sampling', 'cockatiel SamplingBreaker(0.5, 10 s)'),
   hotPath('opossum-no-timeout', 'opossum `{ timeout: false }`'),

@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: a flaky dependency trips a breaker, callers are refused at
+ * `npm start` (or `npm run demo`): a flaky dependency trips a breaker, callers are refused at
  * once, a single probe finds it healthy again, and the breaker closes.
  *
  * It runs three replicas sharing one breaker in Redis: failures seen by one

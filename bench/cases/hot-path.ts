@@ -33,12 +33,19 @@ async function time(body: TimedBody, params: CaseParams): Promise<CaseOutput> {
   return { samples: await timeCalls(body, loopOptions(params)), info: {} };
 }
 
-function breakerbox(timeoutMs: number | undefined, store: 'memory' | 'redis' = 'memory'): Variant {
+/** Like {@link noop}, but declares the signal: a timed call then builds an AbortSignal of its own. */
+const takesSignal = (signal: AbortSignal): Promise<void> =>
+  signal.aborted ? Promise.reject(new Error('aborted')) : noop();
+
+function breakerbox(
+  timeoutMs: number | undefined,
+  store: 'memory' | 'redis' = 'memory',
+  fn: (signal: AbortSignal) => Promise<void> = noop,
+): Variant {
   return async (params) => {
     const box =
       store === 'memory' ? await createBox() : await createRedisBox((await benchRedis()).url);
     const breaker = box.breaker('dependency', timeoutMs === undefined ? undefined : { timeoutMs });
-    const fn = noop;
     const output = await time(() => breaker.call(fn), params);
     if (breaker.state !== 'closed') throw new Error(`breaker ended ${breaker.state}`);
     if (store === 'redis' && box.mode !== 'shared') throw new Error(`box ended ${box.mode}`);
@@ -81,6 +88,7 @@ runCase({
   },
   'breakerbox-default': breakerbox(undefined),
   'breakerbox-timeout': breakerbox(1_000),
+  'breakerbox-timeout-signal': breakerbox(1_000, 'memory', takesSignal),
   'breakerbox-redis': breakerbox(undefined, 'redis'),
   'breakerbox-default-yielding': breakerbox(undefined),
   'breakerbox-redis-yielding': breakerbox(undefined, 'redis'),

@@ -5,7 +5,7 @@ import type { Clock, RandomSource } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { validateName, validateReplicaId } from '../util/names.js';
 import { parseOptions } from '../util/schema.js';
-import { createDefaultLogger } from '../logging/default-logger.js';
+import { createDefaultLogger, silentLogger } from '../logging/default-logger.js';
 import type { RedisConnectionOption } from '../redis/connection-option.js';
 
 /** Options of {@link createBreakerBox}; every one is optional. */
@@ -14,34 +14,37 @@ export interface BreakerBoxOptions {
    * Where the fleet's shared state lives: a `redis://` URL, ioredis options, or
    * an ioredis `Redis` instance. Omitted: every breaker lives in this process.
    */
-  readonly redis?: RedisConnectionOption;
+  readonly redis?: RedisConnectionOption | undefined;
   /** Key prefix in Redis (same charset as breaker names). Default `breakerbox`. */
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
   /** This replica's id in the shared record. Default `${hostname}:${pid}`. */
-  readonly replicaId?: string;
-  /** A pino logger. Default: pino at `info`. */
-  readonly logger?: Logger;
+  readonly replicaId?: string | undefined;
+  /**
+   * A pino logger, or `false` for none (nothing is logged). Default: pino at
+   * `info` on stdout, named `breakerbox`.
+   */
+  readonly logger?: Logger | false | undefined;
   /** How often a replica reports its counted outcomes, in ms. Default 100. */
-  readonly flushIntervalMs?: number;
+  readonly flushIntervalMs?: number | undefined;
   /** No Redis command waits longer than this, in ms. Default 250. */
-  readonly commandTimeoutMs?: number;
+  readonly commandTimeoutMs?: number | undefined;
   /** How often records that may be stale (breakers not closed) are re-read from Redis, in ms. Default 1,000. */
-  readonly refreshIntervalMs?: number;
+  readonly refreshIntervalMs?: number | undefined;
   /** How long `createBreakerBox` waits for Redis to answer, in ms. Default 2,000. */
-  readonly connectTimeoutMs?: number;
+  readonly connectTimeoutMs?: number | undefined;
   /** How long `close()` waits for calls in flight, in ms. Default 5,000. */
-  readonly drainTimeoutMs?: number;
+  readonly drainTimeoutMs?: number | undefined;
   /**
    * How long `close()` keeps serving calls after `/health/ready` turned 503,
    * so load balancers stop routing before the drain begins, in ms. Default 0.
    */
-  readonly shutdownGraceMs?: number;
+  readonly shutdownGraceMs?: number | undefined;
   /** The health registry's settings. */
-  readonly health?: BoxHealthOptions;
+  readonly health?: BoxHealthOptions | undefined;
   /** Time source (tests use a fake). Default `Date.now`. */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /** Random numbers in [0, 1) for jitter (tests use a fixed one). Default `Math.random`. */
-  readonly random?: RandomSource;
+  readonly random?: RandomSource | undefined;
 }
 
 /** Health settings of a box. */
@@ -74,14 +77,17 @@ export interface ResolvedBoxOptions {
 }
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
-const loggerSchema = z.custom<Logger>(
+const loggerSchema = z.custom<Logger | false>(
   (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    ['info', 'warn', 'error', 'debug', 'child'].every((method) =>
-      isFunction((value as Record<string, unknown>)[method]),
-    ),
-  { message: 'must be a pino logger (with info, warn, error, debug and child)' },
+    value === false ||
+    (typeof value === 'object' &&
+      value !== null &&
+      ['info', 'warn', 'error', 'debug', 'child'].every((method) =>
+        isFunction((value as Record<string, unknown>)[method]),
+      )),
+  {
+    message: 'must be a pino logger (with info, warn, error, debug and child), or false for none',
+  },
 );
 
 const schema = z.strictObject({
@@ -129,7 +135,7 @@ export function resolveBoxOptions(input: BreakerBoxOptions | undefined): Resolve
     redis: input?.redis,
     namespace: validateName(options.namespace ?? 'breakerbox', 'namespace'),
     replicaId: validateReplicaId(options.replicaId ?? `${hostname()}:${process.pid}`),
-    logger: options.logger ?? createDefaultLogger(),
+    logger: options.logger === false ? silentLogger() : (options.logger ?? createDefaultLogger()),
     flushIntervalMs: options.flushIntervalMs ?? 100,
     commandTimeoutMs: options.commandTimeoutMs ?? 250,
     refreshIntervalMs: options.refreshIntervalMs ?? 1_000,

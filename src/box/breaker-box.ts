@@ -238,6 +238,9 @@ export class BreakerBox implements BreakerHost {
         this.refusing = true;
       },
       drain: () => this.drain(),
+      afterDrain: () => {
+        for (const breaker of this.breakersByName.values()) breaker.releaseTimers();
+      },
       inFlight: () => this.inFlight,
     });
     this.events.clear();

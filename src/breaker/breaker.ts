@@ -413,6 +413,15 @@ export class Breaker<F = never> implements DriverContext {
   }
 
   /**
+   * @internal Called by `box.close()` once calls have drained: no deadline
+   * timer of this breaker may keep the process alive any more.
+   */
+  releaseTimers(): void {
+    this.deadlines?.dispose();
+    this.leaseDeadlines?.dispose();
+  }
+
+  /**
    * @internal Called by the store for every transition this replica observes;
    * `replicaId` names the replica that made it when another one did.
    */

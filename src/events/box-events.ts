@@ -13,7 +13,14 @@ export interface TransitionEvent {
   readonly reason: TransitionReason;
   /** For an opening: ms until a probe may be tried (0 otherwise or when open until cleared). */
   readonly retryAfterMs: number;
-  /** The replica that observed (and, unless learnt from the fleet, made) the change. */
+  /**
+   * The replica that made the transition, which is not necessarily this one:
+   * this replica's id for a transition it made itself, the publishing
+   * replica's id for one learnt from the fleet's transitions channel. When
+   * this replica only learnt of it by re-reading the shared record (the
+   * message was lost, or the record was rebuilt), the maker is unknown and
+   * this replica's id is given. This replica's id is `box.replicaId`.
+   */
   readonly replicaId: string;
   /** When it happened, ms since the Unix epoch. */
   readonly at: number;

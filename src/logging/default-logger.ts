@@ -5,3 +5,8 @@ import type { Logger } from 'pino';
 export function createDefaultLogger(): Logger {
   return pino({ name: 'breakerbox', level: 'info' });
 }
+
+/** The logger of a box created with `logger: false`: pino at `silent`, so nothing is written. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
 import type { ResolvedBoxOptions } from '../box/box-options.js';
 import { ClockOffset } from '../redis/clock-offset.js';
+import { closeConnection } from '../redis/close-connection.js';
 import type { RedisConnections } from '../redis/connect.js';
 import { connectRedis } from '../redis/connect.js';
 import { breakerKeys, transitionsChannel } from '../redis/keys.js';
@@ -228,9 +229,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     onStage?.('unsubscribe');
     await this.feed.stop(this.options.commandTimeoutMs);
     onStage?.('quit');
-    await this.connections.command.quit().catch(() => {
-      this.connections.command.disconnect();
-    });
+    await closeConnection(this.connections.command, this.options.commandTimeoutMs);
   }
 
   private noteFlush(ms: number): void {

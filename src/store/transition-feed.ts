@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CircuitTransition } from '../engine/types.js';
+import { closeConnection } from '../redis/close-connection.js';
 import type { SharedSnapshot } from '../redis/script-reply.js';
 import { snapshotSchema, transitionSchema } from '../redis/script-reply.js';
 
@@ -69,20 +70,11 @@ export class TransitionFeed {
    * Closes the subscriber connection: QUIT, or a plain disconnect when Redis
    * does not answer within `timeoutMs` (the subscriber has no command timeout,
    * and a hung Redis never answers: `box.close()` would hang with it).
+   * Resolves once the socket is gone.
    */
   async stop(timeoutMs: number): Promise<void> {
     this.started = false;
-    let timer: NodeJS.Timeout | undefined;
-    const quit = this.subscriber.quit().then(
-      () => true,
-      () => false,
-    );
-    const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs, false);
-    });
-    const quitted = await Promise.race([quit, timedOut]);
-    clearTimeout(timer);
-    if (!quitted) this.subscriber.disconnect();
+    await closeConnection(this.subscriber, timeoutMs);
   }
 
   private receive(raw: string): void {

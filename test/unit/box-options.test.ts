@@ -49,6 +49,7 @@ const BAD_BOX_OPTIONS: readonly BadBoxCase[] = [
   { label: 'logger with a non-function child', option: 'logger', value: loggerWithChildProperty },
   { label: 'logger a level name', option: 'logger', value: 'info' },
   { label: 'logger null', option: 'logger', value: null },
+  { label: 'logger true', option: 'logger', value: true },
   { label: 'clock a function', option: 'clock', value: () => 0 },
   { label: 'clock without now()', option: 'clock', value: {} },
   { label: 'clock with a numeric now', option: 'clock', value: { now: 5 } },
@@ -90,6 +91,28 @@ describe('good box options', () => {
     });
     expect(box.namespace).toBe('a'.repeat(128));
     expect(box.replicaId).toBe('host:1|~');
+    await box.close();
+  });
+
+  it('logger: false logs nothing, and the box works', async () => {
+    const box = await createBreakerBox({ logger: false });
+    expect(box.logger.level).toBe('silent');
+    expect(box.logger.isLevelEnabled('fatal')).toBe(false);
+    const breaker = box.breaker('payments', { minimumCalls: 1 });
+    await caught(() => breaker.call(() => Promise.reject(new Error('down'))));
+    expect(breaker.state).toBe('open');
+    await box.close();
+  });
+
+  it('takes undefined for every option, as if omitted (exactOptionalPropertyTypes)', async () => {
+    const box = await createBreakerBox({
+      redis: undefined,
+      namespace: undefined,
+      logger: undefined,
+      flushIntervalMs: undefined,
+    });
+    expect(box.mode).toBe('memory');
+    expect(box.namespace).toBe('breakerbox');
     await box.close();
   });
 });

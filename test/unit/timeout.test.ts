@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineSlots } from '../../src/breaker/deadline-slots.js';
 import { CallTimeout, isCallTimeout } from '../../src/errors/call-timeout.js';
-import { caught, makeBox } from './helpers.js';
+import { caught, deferred, makeBox } from './helpers.js';
 
 /** A protected call that never settles on its own and hands out its signal. */
 function hanging(): { fn: (signal: AbortSignal) => Promise<string>; signal: () => AbortSignal } {
@@ -130,6 +130,58 @@ describe('timeoutMs (fake timers)', () => {
     await box.close();
   });
 
+  it("a settled call's signal never aborts when a later call of its deadline slot times out", async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 1_000 });
+    let settledSignal: AbortSignal | undefined;
+    // Same millisecond, same slot: one answers at once, like a fetch whose body is read later.
+    const value = await breaker.call((signal) => {
+      settledSignal = signal;
+      return Promise.resolve('headers');
+    });
+    expect(value).toBe('headers');
+    const late = hanging();
+    const timedOut = caught(() => breaker.call(late.fn));
+    await vi.advanceTimersByTimeAsync(1_010);
+    expect(await timedOut).toBeInstanceOf(CallTimeout);
+    expect(late.signal().aborted).toBe(true);
+    expect(settledSignal?.aborted).toBe(false);
+    await box.close();
+  });
+
+  it("with a caller signal, a settled call's signal stays untouched by the slot and by the caller", async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 1_000 });
+    const controller = new AbortController();
+    let settledSignal: AbortSignal | undefined;
+    await breaker.call(
+      (signal) => {
+        settledSignal = signal;
+        return 'done';
+      },
+      { signal: controller.signal },
+    );
+    const late = hanging();
+    const timedOut = caught(() => breaker.call(late.fn, { signal: new AbortController().signal }));
+    await vi.advanceTimersByTimeAsync(1_010);
+    expect(await timedOut).toBeInstanceOf(CallTimeout);
+    expect(late.signal().aborted).toBe(true);
+    expect(settledSignal?.aborted).toBe(false);
+    controller.abort(new Error('the caller gave up after the call had settled'));
+    expect(settledSignal?.aborted).toBe(false);
+    await box.close();
+  });
+
+  it('a function that declares no parameter still times out (it gets no signal of its own)', async () => {
+    const { box } = await makeBox();
+    const breaker = box.breaker('payments', { timeoutMs: 100 });
+    const result = caught(() => breaker.call(() => new Promise<never>(() => undefined)));
+    await vi.advanceTimersByTimeAsync(110);
+    expect(await result).toBeInstanceOf(CallTimeout);
+    expect((await breaker.snapshot()).window).toMatchObject({ calls: 1, failures: 1 });
+    await box.close();
+  });
+
   it('a caller abort that the call ignores, followed by the timeout, is not counted', async () => {
     const { box } = await makeBox();
     const breaker = box.breaker('payments', { timeoutMs: 100, minimumCalls: 1 });
@@ -211,7 +263,7 @@ describe('deadline slots (a timer per slot, not per call)', () => {
     vi.useRealTimers();
   });
 
-  it('calls whose deadlines share a slot share one timer and one signal, each rejecting on its own', async () => {
+  it('calls whose deadlines share a slot share one timer, each with its own signal and rejection', async () => {
     const slots = new DeadlineSlots('payments', 1_000);
     expect(slots.resolutionMs).toBe(10);
     vi.setSystemTime(20_001);
@@ -221,7 +273,7 @@ describe('deadline slots (a timer per slot, not per call)', () => {
     vi.setSystemTime(20_005);
     const b = slots.run(second.fn, undefined).catch((error: unknown) => error);
     expect(slots.activeSlots).toBe(1);
-    expect(first.signal()).toBe(second.signal());
+    expect(first.signal()).not.toBe(second.signal());
     expect(vi.getTimerCount()).toBe(1);
     await vi.advanceTimersByTimeAsync(1_010);
     const [errorA, errorB] = await Promise.all([a, b]);
@@ -249,5 +301,46 @@ describe('deadline slots (a timer per slot, not per call)', () => {
     await vi.advanceTimersByTimeAsync(100 + slots.resolutionMs);
     expect(vi.getTimerCount()).toBe(0);
     expect(slots.activeSlots).toBe(0);
+  });
+});
+
+describe('deadline slots and the event loop (real timers)', () => {
+  const refTimers = (): number =>
+    process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+
+  it('a slot timer holds the event loop only while one of its calls is in flight', async () => {
+    const slots = new DeadlineSlots('payments', 60_000);
+    const before = refTimers();
+    const first = deferred<string>();
+    const pending = slots.run(() => first.promise, undefined);
+    expect(refTimers()).toBe(before + 1);
+    first.resolve('done');
+    expect(await pending).toBe('done');
+    // The slot lives on for reuse, but lets the process exit.
+    expect(slots.activeSlots).toBe(1);
+    expect(refTimers()).toBe(before);
+    const second = deferred<string>();
+    const again = slots.run(() => second.promise, undefined);
+    expect(slots.activeSlots).toBe(1);
+    expect(refTimers()).toBe(before + 1);
+    second.resolve('again');
+    expect(await again).toBe('again');
+    expect(refTimers()).toBe(before);
+  });
+
+  it('after dispose() (box.close()) no slot timer holds the event loop, even with a call in flight', async () => {
+    const slots = new DeadlineSlots('payments', 60_000);
+    const before = refTimers();
+    const inFlight = deferred<string>();
+    const pending = slots.run(() => inFlight.promise, undefined);
+    expect(refTimers()).toBe(before + 1);
+    slots.dispose();
+    expect(refTimers()).toBe(before);
+    const late = deferred<string>();
+    const later = slots.run(() => late.promise, undefined);
+    expect(refTimers()).toBe(before);
+    inFlight.resolve('a');
+    late.resolve('b');
+    expect(await Promise.all([pending, later])).toEqual(['a', 'b']);
   });
 });
