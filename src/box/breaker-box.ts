@@ -237,11 +237,9 @@ export class BreakerBox implements BreakerHost {
       refuseCalls: () => {
         this.refusing = true;
       },
-      drain: async () => {
-        const drained = await this.drain();
-        // Calls are done (or given up on): no breaker timer may hold the process after close.
+      drain: () => this.drain(),
+      afterDrain: () => {
         for (const breaker of this.breakersByName.values()) breaker.releaseTimers();
-        return drained;
       },
       inFlight: () => this.inFlight,
     });

@@ -20,6 +20,8 @@ export interface ShutdownParts {
   readonly refuseCalls: () => void;
   /** Resolves when calls in flight are done, or false after `drainTimeoutMs`. */
   readonly drain: () => Promise<boolean>;
+  /** Runs once the drain ended (releases the breakers' timers). */
+  readonly afterDrain: () => void;
   readonly inFlight: () => number;
 }
 
@@ -47,6 +49,7 @@ export async function orderedShutdown(parts: ShutdownParts): Promise<void> {
       'shutdown: calls still in flight after drainTimeoutMs',
     );
   }
+  parts.afterDrain();
   for (const feature of parts.features) {
     try {
       await feature.close?.();
