@@ -25,7 +25,8 @@ export type GroupId =
   | 'redis-propagation'
   | 'redis-single-flight'
   | 'redis-outage-latency'
-  | 'redis-outage-modes';
+  | 'redis-outage-modes'
+  | 'ops';
 
 /**
  * Not a group: `--group redis` runs every case that needs Redis (whatever its
@@ -171,6 +172,15 @@ export const GROUPS: readonly BenchGroup[] = [
     decimals: 1,
     table: outageModesTable,
   },
+  {
+    id: 'ops',
+    title: 'Operations endpoints through the Fastify plugin',
+    method:
+      '`fastify.inject()` (no socket), in-memory box, 3 fresh processes. `/health`: 100 breakers (one in ten open) and 5 active checks, one of which never settles (timeout 2 s, interval 10 s); after a first request (which waits for the checks’ first results), 5 rounds of 1,000 sequential requests; the figure is the median of the rounds’ p99. `/metrics`: 1,000 breakers, 5 rounds of 20 scrapes; the figure is the median of the rounds’ mean time per scrape.',
+    figureHeader: 'ms',
+    aggregate: 'median',
+    decimals: 2,
+  },
 ];
 
 const HOT = { calls: 1_000_000, rounds: 5, warmupCalls: 200_000 };
@@ -268,8 +278,24 @@ function settledNote(info: CaseInfo): string {
   return `the box settled ${seconds} s after its breakers were created, after ${changes} mode change(s) (shared → local → shared: see bench/README.md, “Known issues the Redis cases meet”)`;
 }
 
+function ops(variant: string, label: string): BenchCase {
+  return {
+    id: `ops/${variant}`,
+    group: 'ops',
+    label,
+    file: 'cases/ops.ts',
+    variant,
+    params: {},
+    nodeFlags: [],
+    processes: 3,
+    timeoutMs: 120_000,
+  };
+}
+
 /** Every case, in report order within its group. */
 export const CASES: readonly BenchCase[] = [
+  ops('health-p99', '`/health` p99, 100 breakers, 5 active checks (one hanging)'),
+  ops('metrics-scrape', '`/metrics` scrape, 1,000 breakers'),
   hotPath('plain', 'plain `await fn()` (the floor)'),
   hotPath('breakerbox-default', 'breakerbox, default options'),
   withRedis(hotPath('breakerbox-redis', 'breakerbox, default options, Redis store (shared mode)'), [
@@ -288,6 +314,11 @@ export const CASES: readonly BenchCase[] = [
     ),
     ['hot-path/breakerbox-default-yielding'],
   ),
+  hotPath(
+    'breakerbox-metrics',
+    'breakerbox, default options, metrics registered, no call listener',
+  ),
+  hotPath('breakerbox-listener', 'breakerbox, default options, one `success` listener'),
   hotPath('breakerbox-timeout', 'breakerbox, `timeoutMs: 1000`', SLOW),
   hotPath(
     'breakerbox-timeout-signal',

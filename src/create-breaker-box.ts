@@ -1,6 +1,8 @@
-import { resolveBoxOptions } from './box/box-options.js';
 import type { BreakerBoxOptions } from './box/box-options.js';
+import { resolveBoxOptions } from './box/box-options.js';
 import { BreakerBox } from './box/breaker-box.js';
+import { SafetyGateImpl } from './gate/safety-gate.js';
+import { HealthRegistry } from './health/health-registry.js';
 import { JobsFeature } from './jobs/jobs-feature.js';
 import { resolveJobsOptions } from './jobs/jobs-options.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -9,7 +11,9 @@ import { RedisStore } from './store/redis-store.js';
 /**
  * Creates a box of breakers. With no `redis` every breaker lives in this
  * process; with one, the fleet shares each breaker's record in Redis, and
- * breakers with a `probe` heal through BullMQ probe jobs (docs/jobs.md).
+ * breakers with a `probe` heal through BullMQ probe jobs (docs/jobs.md). This
+ * is the composition root: it builds the store, the box, and the features the
+ * box delegates to (health registry, safety gate, jobs).
  * @throws InvalidBreakerOptions for a bad option (a malformed Redis URL included)
  * @throws RedisUnavailable when the configured Redis does not answer
  */
@@ -20,7 +24,18 @@ export async function createBreakerBox(options?: BreakerBoxOptions): Promise<Bre
     resolved.redis === undefined
       ? new MemoryStore(resolved.replicaId, resolved.clock, resolved.random)
       : await RedisStore.connect(resolved);
-  const box = new BreakerBox(resolved, store);
-  box.install({ jobs: new JobsFeature(box, resolved.redis, jobsOptions) });
-  return box;
+  const startedAt = resolved.clock.now();
+  return new BreakerBox(resolved, store, (box) => {
+    const health = new HealthRegistry(
+      box,
+      { ...resolved.health, startedAt },
+      resolved.logger,
+      (event) => {
+        box.emitHealth(event);
+      },
+    );
+    const gate = new SafetyGateImpl(health, box.clock, resolved.logger);
+    const jobs = new JobsFeature(box, resolved.redis, jobsOptions);
+    return { health, gate, jobs };
+  });
 }

@@ -24,3 +24,7 @@ export type { RedisConnectionOption } from './redis/connection-option.js';
 export type * from './box/box-features.js';
 export { delayWhenRefused } from './jobs/delay-when-refused.js';
 export type { DelayWhenRefusedOptions } from './jobs/delay-when-refused.js';
+export type * from './box/health-types.js';
+export type * from './breaker/call-events.js';
+export { BreakerStats } from './breaker/breaker-stats.js';
+export * from './metrics/box-metrics.js';

@@ -17,6 +17,8 @@ import {
 } from '../lib/subjects.js';
 import type { LoopOptions, TimedBody } from '../lib/timing.js';
 import { timeCalls } from '../lib/timing.js';
+import { Registry } from 'prom-client';
+import { registerBreakerboxMetrics } from '../../src/index.js';
 
 function loopOptions(params: CaseParams): LoopOptions {
   return {
@@ -52,7 +54,34 @@ function breakerbox(
   };
 }
 
+/** The default breaker with its metrics registered (read at scrape time) and no call listener. */
+const withMetrics: Variant = async (params) => {
+  const box = await createBox();
+  registerBreakerboxMetrics(box, { registry: new Registry() });
+  const breaker = box.breaker('dependency');
+  const fn = noop;
+  const output = await time(() => breaker.call(fn), params);
+  await box.close();
+  return output;
+};
+
+/** The default breaker with one `success` listener: what per-call events cost once used. */
+const withListener: Variant = async (params) => {
+  const box = await createBox();
+  const breaker = box.breaker('dependency');
+  let seen = 0;
+  breaker.on('success', () => {
+    seen++;
+  });
+  const fn = noop;
+  const output = await time(() => breaker.call(fn), params);
+  await box.close();
+  return { samples: output.samples, info: { ...output.info, seen } };
+};
+
 runCase({
+  'breakerbox-metrics': withMetrics,
+  'breakerbox-listener': withListener,
   plain: (params) => {
     const fn = noop;
     return time(() => fn(), params);

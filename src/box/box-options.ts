@@ -38,12 +38,31 @@ export interface BreakerBoxOptions {
   readonly connectTimeoutMs?: number | undefined;
   /** How long `close()` waits for calls in flight, in ms. Default 5,000. */
   readonly drainTimeoutMs?: number | undefined;
+  /**
+   * How long `close()` keeps serving calls after `/health/ready` turned 503,
+   * so load balancers stop routing before the drain begins, in ms. Default 0.
+   */
+  readonly shutdownGraceMs?: number | undefined;
+  /** The health registry's settings. */
+  readonly health?: BoxHealthOptions | undefined;
   /** Time source (tests use a fake). Default `Date.now`. */
   readonly clock?: Clock | undefined;
   /** Random numbers in [0, 1) for jitter (tests use a fixed one). Default `Math.random`. */
   readonly random?: RandomSource | undefined;
   /** BullMQ probe jobs and bindings (see docs/jobs.md); validated by the jobs feature. */
   readonly jobs?: JobsOptions | undefined;
+}
+
+/** Health settings of a box. */
+export interface BoxHealthOptions {
+  /** Reported as `version` by `box.health()`. Default `npm_package_version`, else `0.0.0`. */
+  readonly version?: string | undefined;
+  /** Local mode makes the Redis component unhealthy and critical (default: degraded, not critical). */
+  readonly redisCritical?: boolean | undefined;
+  /** Default timeout of an active check, in ms. Default 2,000. */
+  readonly checkTimeoutMs?: number | undefined;
+  /** Default interval (and cache life) of an active check, in ms. Default 10,000. */
+  readonly checkIntervalMs?: number | undefined;
 }
 
 /** Box options after defaults and validation. */
@@ -57,6 +76,13 @@ export interface ResolvedBoxOptions {
   readonly refreshIntervalMs: number;
   readonly connectTimeoutMs: number;
   readonly drainTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly health: {
+    readonly version: string;
+    readonly redisCritical: boolean;
+    readonly checkTimeoutMs: number;
+    readonly checkIntervalMs: number;
+  };
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly jobs: JobsOptions | undefined;
@@ -86,6 +112,15 @@ const schema = z.strictObject({
   refreshIntervalMs: wholeMs(10, 600_000).optional(),
   connectTimeoutMs: wholeMs(10, 600_000).optional(),
   drainTimeoutMs: wholeMs(0, 600_000).optional(),
+  shutdownGraceMs: wholeMs(0, 600_000).optional(),
+  health: z
+    .strictObject({
+      version: z.string().min(1).max(128).optional(),
+      redisCritical: z.boolean().optional(),
+      checkTimeoutMs: wholeMs(1, 600_000).optional(),
+      checkIntervalMs: wholeMs(10, 3_600_000).optional(),
+    })
+    .optional(),
   clock: z
     .custom<Clock>(
       (value) =>
@@ -130,6 +165,13 @@ export function resolveBoxOptions(input: BreakerBoxOptions | undefined): Resolve
     refreshIntervalMs: options.refreshIntervalMs ?? 1_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 2_000,
     drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
+    shutdownGraceMs: options.shutdownGraceMs ?? 0,
+    health: Object.freeze({
+      version: options.health?.version ?? process.env.npm_package_version ?? '0.0.0',
+      redisCritical: options.health?.redisCritical ?? false,
+      checkTimeoutMs: options.health?.checkTimeoutMs ?? 2_000,
+      checkIntervalMs: options.health?.checkIntervalMs ?? 10_000,
+    }),
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
     jobs: input?.jobs,

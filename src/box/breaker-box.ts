@@ -15,7 +15,6 @@ import type { StoreMode } from '../store/circuit-driver.js';
 import type { Clock, RandomSource } from '../util/clock.js';
 import { validateName } from '../util/names.js';
 import type { Queue, Worker } from 'bullmq';
-import { JobsUnavailable } from '../errors/jobs-unavailable.js';
 import type { ResolvedBoxOptions } from './box-options.js';
 import type {
   Backpressure,
@@ -23,9 +22,20 @@ import type {
   BindWorkerOptions,
   Binding,
   BoxFeatures,
+  SafetyGate,
   FeatureHost,
   JobsService,
 } from './box-features.js';
+import type {
+  ComponentHealth,
+  HealthChangeEvent,
+  HealthCheck,
+  HealthCheckOptions,
+  HealthReport,
+  RecordedDependency,
+  RecordedDependencyOptions,
+} from './health-types.js';
+import { orderedShutdown } from './ordered-shutdown.js';
 
 const resolvedByInput = new WeakMap<object, ResolvedBreakerOptions>();
 let defaultResolved: ResolvedBreakerOptions | undefined;
@@ -56,15 +66,17 @@ export class BreakerBox implements BreakerHost, FeatureHost {
   private readonly breakersByName = new Map<string, Breaker<unknown>>();
   private readonly events: TypedEvents<BreakerBoxEvents>;
   private closing: Promise<void> | undefined;
+  private refusing = false;
   private inFlight = 0;
   private onDrained: (() => void) | undefined;
-  private readonly features: BoxFeatures = {};
+  private readonly features: BoxFeatures;
 
-  /** @internal Use `createBreakerBox()`. */
+  /** @internal Use `createBreakerBox()`; `features` builds health, gate and the rest around this box. */
   constructor(
     private readonly options: ResolvedBoxOptions,
     /** @internal */
     readonly store: BreakerStore,
+    features: (box: BreakerBox) => BoxFeatures,
   ) {
     this.replicaId = options.replicaId;
     this.namespace = options.namespace;
@@ -77,6 +89,48 @@ export class BreakerBox implements BreakerHost, FeatureHost {
     store.setModeListener((event) => {
       this.emitMode(event);
     });
+    this.features = features(this);
+  }
+
+  /**
+   * The safety gate: `box.gate.guard('terminate_session', fn, { cause })`
+   * refuses destructive work while a critical (or named) dependency is in doubt.
+   */
+  get gate(): SafetyGate {
+    return this.features.gate;
+  }
+
+  /**
+   * Health of every component (breakers, Redis, checks, recorded dependencies)
+   * and their aggregate. Active checks whose cached result is stale run first,
+   * each bounded by its timeout.
+   */
+  health(): Promise<HealthReport> {
+    return this.features.health.report();
+  }
+
+  /** Every health component as last known, without running checks (metrics read this). */
+  healthComponents(): readonly ComponentHealth[] {
+    return this.features.health.components(this.clock.now());
+  }
+
+  /**
+   * Registers an active health check for a dependency not called through a
+   * breaker; it runs on an interval, under a timeout, and its result is cached.
+   * Returns a function that removes it.
+   * @throws InvalidBreakerOptions for a bad or taken name, or bad options
+   */
+  addCheck(name: string, check: HealthCheck, options?: HealthCheckOptions): () => void {
+    return this.features.health.addCheck(name, check, options);
+  }
+
+  /**
+   * A dependency whose health the application feeds (`setState`,
+   * `recordSuccess`, `recordFailure`); the same name returns the same record.
+   * @throws InvalidBreakerOptions for a bad name or one a breaker or check has
+   */
+  dependency(name: string, options?: RecordedDependencyOptions): RecordedDependency {
+    return this.features.health.dependency(name, options);
   }
 
   /** Where state lives now: `memory` (no Redis), `shared` (Redis) or `local` (Redis unreachable). */
@@ -84,8 +138,13 @@ export class BreakerBox implements BreakerHost, FeatureHost {
     return this.store.mode;
   }
 
-  /** True once `close()` was called. */
+  /** True once calls are refused: from `close()` on, after its grace delay. */
   get isClosed(): boolean {
+    return this.refusing;
+  }
+
+  /** True from the moment `close()` is called (readiness answers 503 from then on). */
+  get isClosing(): boolean {
     return this.closing !== undefined;
   }
 
@@ -114,7 +173,7 @@ export class BreakerBox implements BreakerHost, FeatureHost {
     }
     const breaker = new Breaker<F>(name, resolved, this, options?.fallback);
     this.breakersByName.set(name, breaker);
-    this.features.jobs?.breakerAdded(breaker);
+    this.features.jobs.breakerAdded(breaker);
     return breaker;
   }
 
@@ -129,7 +188,7 @@ export class BreakerBox implements BreakerHost, FeatureHost {
    * concurrency while half-open). Decided from this replica's views: no Redis
    * traffic per job. See docs/jobs.md.
    * @throws InvalidBreakerOptions for an unknown dependency or a bad option
-   * @throws JobsUnavailable when the box was created without the jobs feature
+   * @throws BreakerBoxClosed after `close()`
    */
   bindWorker(worker: Worker, options: BindWorkerOptions): Binding {
     return this.jobs('bindWorker').bindWorker(worker, options);
@@ -140,7 +199,7 @@ export class BreakerBox implements BreakerHost, FeatureHost {
    * deduplicated backpressure job) while any of `dependencies` is open, and
    * resumes it when they heal. Needs Redis.
    * @throws InvalidBreakerOptions for an unknown dependency or a bad option
-   * @throws JobsUnavailable with no Redis, or without the jobs feature
+   * @throws JobsUnavailable with no Redis
    */
   bindQueue(queue: Queue, options: BindQueueOptions): Binding {
     return this.jobs('bindQueue').bindQueue(queue, options);
@@ -155,17 +214,9 @@ export class BreakerBox implements BreakerHost, FeatureHost {
     return this.jobs('backpressure').backpressure(name);
   }
 
-  /** @internal Installs a feature (the composition root does). */
-  install(features: BoxFeatures): void {
-    if (features.jobs !== undefined) this.features.jobs = features.jobs;
-  }
-
   private jobs(operation: string): JobsService {
     if (this.isClosed) throw new BreakerBoxClosed(operation);
-    const jobs = this.features.jobs;
-    if (jobs === undefined)
-      throw new JobsUnavailable(operation, 'this box was created without the jobs feature');
-    return jobs;
+    return this.features.jobs;
   }
 
   /** Every breaker created so far. */
@@ -174,7 +225,7 @@ export class BreakerBox implements BreakerHost, FeatureHost {
   }
 
   /**
-   * Listens to an event (`transition`, `mode`); returns a function that removes the listener.
+   * Listens to an event (`transition`, `mode`, `health`); returns a function that removes the listener.
    * A listener that throws is logged and never disturbs the breaker.
    */
   on<K extends keyof BreakerBoxEvents>(
@@ -190,9 +241,11 @@ export class BreakerBox implements BreakerHost, FeatureHost {
   }
 
   /**
-   * Ordered drain: refuses new calls (`BreakerBoxClosed`), waits for calls in
-   * flight (up to `drainTimeoutMs`), flushes counted outcomes, and closes the
-   * store's timers and connections. Safe to call more than once.
+   * Ordered drain, each stage logged: readiness turns 503 at once; after
+   * `shutdownGraceMs` new calls are refused (`BreakerBoxClosed`) and active
+   * checks stop; calls in flight are awaited (up to `drainTimeoutMs`); then
+   * pending outcomes are flushed, probe locks released, the subscription
+   * ended and connections quit; `shutdown complete` last. Safe to call more than once.
    */
   close(): Promise<void> {
     return (this.closing ??= this.shutdown());
@@ -218,30 +271,41 @@ export class BreakerBox implements BreakerHost, FeatureHost {
     this.events.emit('mode', event);
   }
 
+  /** @internal Publishes a change of health status. */
+  emitHealth(event: HealthChangeEvent): void {
+    this.events.emit('health', event);
+  }
+
   private async shutdown(): Promise<void> {
-    // Jobs first: stop taking jobs and let probe jobs finish while the store still answers.
-    await this.features.jobs?.close().catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'close: the jobs feature did not close cleanly');
+    await orderedShutdown({
+      logger: this.logger,
+      store: this.store,
+      features: [this.features.health, this.features.gate, this.features.jobs],
+      graceMs: this.options.shutdownGraceMs,
+      refuseCalls: () => {
+        this.refusing = true;
+      },
+      drain: () => this.drain(),
+      afterDrain: () => {
+        for (const breaker of this.breakersByName.values()) breaker.releaseTimers();
+      },
+      inFlight: () => this.inFlight,
     });
-    if (this.inFlight > 0) await this.drain();
-    for (const breaker of this.breakersByName.values()) breaker.releaseTimers();
-    await this.store.close();
     this.events.clear();
   }
 
-  private drain(): Promise<void> {
-    return new Promise<void>((resolve) => {
+  private drain(): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
-        this.logger.warn(
-          { inFlight: this.inFlight },
-          'close: calls still in flight after drainTimeoutMs',
-        );
-        resolve();
+        this.onDrained = undefined;
+        resolve(false);
       }, this.options.drainTimeoutMs);
       timer.unref();
       this.onDrained = () => {
         clearTimeout(timer);
-        resolve();
+        this.onDrained = undefined;
+        resolve(true);
       };
     });
   }

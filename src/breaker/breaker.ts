@@ -3,9 +3,13 @@ import type { BreakerState, CircuitTransition } from '../engine/types.js';
 import { Outcome, toBreakerState } from '../engine/types.js';
 import { BreakerBoxClosed } from '../errors/breakerbox-closed.js';
 import { CallTimeout } from '../errors/call-timeout.js';
+import type { Listener, Unsubscribe } from '../events/typed-events.js';
+import { TypedEvents } from '../events/typed-events.js';
 import type { CircuitDriver, CircuitView, DriverContext } from '../store/circuit-driver.js';
 import type { BreakerHost } from './breaker-host.js';
 import type { BreakerSnapshot } from './breaker-snapshot.js';
+import { BreakerStats } from './breaker-stats.js';
+import type { BreakerCallEvents } from './call-events.js';
 import { toBreakerSnapshot } from './breaker-snapshot.js';
 import type { ProtectedCall } from './protected-call.js';
 import { NEVER_ABORTED } from './protected-call.js';
@@ -42,7 +46,11 @@ const RESULT_FAILURE = 'isResultFailure: the call resolved with a value counted 
  * the record. `F` is what the breaker's `fallback` returns.
  */
 export class Breaker<F = never> implements DriverContext {
+  /** What this breaker counted on this replica (read by metrics and health). */
+  readonly stats = new BreakerStats();
   private readonly driver: CircuitDriver;
+  /** Per-call listeners; undefined until the first one, so calls build no payloads. */
+  private callEvents: TypedEvents<BreakerCallEvents> | undefined;
   private session: ProbeSession | undefined;
   private log: Logger | undefined;
   private deadlines: DeadlineSlots | undefined;
@@ -107,6 +115,26 @@ export class Breaker<F = never> implements DriverContext {
   }
 
   /**
+   * Listens to this breaker's calls (`success`, `failure`, `timeout`,
+   * `refusal`, `fallback`); returns a function that removes the listener.
+   * A breaker nobody listens to pays nothing for them.
+   */
+  on<K extends keyof BreakerCallEvents>(
+    event: K,
+    listener: Listener<BreakerCallEvents[K]>,
+  ): Unsubscribe {
+    this.callEvents ??= new TypedEvents((error, name) => {
+      this.logger().error({ err: error, event: name }, 'a call event listener threw');
+    });
+    return this.callEvents.on(event, listener);
+  }
+
+  /** Removes a listener added with {@link Breaker.on}. */
+  off<K extends keyof BreakerCallEvents>(event: K, listener: Listener<BreakerCallEvents[K]>): void {
+    this.callEvents?.off(event, listener);
+  }
+
+  /**
    * Runs `fn` through the breaker. While closed it runs at once and its outcome
    * is counted; while open it is refused with `DependencyUnhealthy` (or served
    * by `fallback`); when a probe is due, exactly one call in the fleet is the trial.
@@ -137,7 +165,7 @@ export class Breaker<F = never> implements DriverContext {
     const host = this.host;
     const options = this.options;
     const signal = callOptions?.signal;
-    const start = options.measuresDuration ? host.clock.now() : 0;
+    const start = options.measuresDuration || this.callEvents !== undefined ? host.clock.now() : 0;
     host.enter();
     let result: T;
     try {
@@ -159,8 +187,10 @@ export class Breaker<F = never> implements DriverContext {
     const slow = options.measuresDuration && now - start >= options.slowCallDurationMs;
     if (options.isResultFailure !== undefined && this.resultFails(result)) {
       this.driver.recordOutcome(slow ? Outcome.SlowFailure : Outcome.Failure, now, RESULT_FAILURE);
+      this.countFailure(RESULT_FAILURE, slow, now, start);
     } else {
       this.driver.recordOutcome(slow ? Outcome.SlowSuccess : Outcome.Success, now, undefined);
+      this.countSuccess(slow, now, start);
     }
     return result;
   }
@@ -272,11 +302,13 @@ export class Breaker<F = never> implements DriverContext {
       this.host.leave();
       const kind = this.classify(error, signal);
       if (kind === 'ignore') {
+        this.stats.ignored++;
         session.release();
         throw error;
       }
       this.settleTrial(session, kind === 'success', error, start);
-      if (kind === 'failure' && this.fallback !== undefined) return this.fallback(error);
+      if (kind === 'failure' && this.fallback !== undefined)
+        return this.serveFallback(this.fallback, error);
       throw error;
     }
     this.host.leave();
@@ -315,6 +347,8 @@ export class Breaker<F = never> implements DriverContext {
       this.options.measuresDuration &&
       this.host.clock.now() - start >= this.options.slowCallDurationMs;
     const passed = success && !slow;
+    if (passed) this.stats.probeSuccesses++;
+    else this.stats.probeFailures++;
     const ends = passed ? session.succeed() : session.fail();
     if (!ends) return;
     if (this.session === session) this.session = undefined;
@@ -345,16 +379,21 @@ export class Breaker<F = never> implements DriverContext {
     signal: AbortSignal | undefined,
   ): FallbackResult<F> {
     const kind = this.classify(error, signal);
-    if (kind === 'ignore') throw error;
+    if (kind === 'ignore') {
+      this.stats.ignored++;
+      throw error;
+    }
     const options = this.options;
     const now = this.host.clock.now();
     const slow = options.measuresDuration && now - start >= options.slowCallDurationMs;
     if (kind === 'success') {
       this.driver.recordOutcome(slow ? Outcome.SlowSuccess : Outcome.Success, now, undefined);
+      this.countSuccess(slow, now, start);
       throw error;
     }
     this.driver.recordOutcome(slow ? Outcome.SlowFailure : Outcome.Failure, now, error);
-    if (this.fallback !== undefined) return this.fallback(error);
+    this.countFailure(error, slow, now, start);
+    if (this.fallback !== undefined) return this.serveFallback(this.fallback, error);
     throw error;
   }
 
@@ -400,8 +439,42 @@ export class Breaker<F = never> implements DriverContext {
       now,
       this.options.circuit.openBackoff.baseMs,
     );
-    if (this.fallback !== undefined) return this.fallback(error);
+    this.stats.refusals++;
+    this.callEvents?.emit('refusal', { breaker: this.name, error });
+    if (this.fallback !== undefined) return this.serveFallback(this.fallback, error);
     throw error;
+  }
+
+  private countSuccess(slow: boolean, now: number, start: number): void {
+    const stats = this.stats;
+    if (slow) stats.slowSuccesses++;
+    else stats.successes++;
+    stats.lastSuccessAt = now;
+    if (this.callEvents !== undefined)
+      this.callEvents.emit('success', { breaker: this.name, latencyMs: now - start });
+  }
+
+  private countFailure(error: unknown, slow: boolean, now: number, start: number): void {
+    const stats = this.stats;
+    if (slow) stats.slowFailures++;
+    else stats.failures++;
+    stats.noteFailure(error, now);
+    const timedOut = error instanceof CallTimeout && error.dependency === this.name;
+    if (timedOut) stats.timeouts++;
+    const events = this.callEvents;
+    if (events === undefined) return;
+    const latencyMs = now - start;
+    events.emit('failure', { breaker: this.name, error, latencyMs });
+    if (timedOut) events.emit('timeout', { breaker: this.name, error, latencyMs });
+  }
+
+  private serveFallback(
+    fallback: (error: unknown) => FallbackResult<F>,
+    error: unknown,
+  ): FallbackResult<F> {
+    this.stats.fallbacks++;
+    this.callEvents?.emit('fallback', { breaker: this.name, error });
+    return fallback(error);
   }
 
   /**
@@ -419,6 +492,7 @@ export class Breaker<F = never> implements DriverContext {
    */
   onTransition(transition: CircuitTransition, maker?: string): void {
     const replicaId = maker ?? this.host.replicaId;
+    this.stats.noteTransition(transition.from, transition.to);
     const session = this.session;
     if (
       session !== undefined &&

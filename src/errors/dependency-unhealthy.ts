@@ -3,6 +3,14 @@ import { BreakerBoxError } from './breakerbox-error.js';
 /** The breaker state that caused a rejection, as the caller sees it. */
 export type RejectingState = 'open' | 'half_open' | 'forced_open';
 
+/**
+ * Why the safety gate refused, beyond a breaker's state: a health component
+ * (an active check, a recorded dependency, Redis) that is `unhealthy` or
+ * `degraded`, or a triggering error whose outcome is unknown (a timeout, an
+ * abort, a refusal, a connection error).
+ */
+export type GateRefusalState = 'unhealthy' | 'degraded' | 'unknown_outcome';
+
 /** How bad the dependency looks from this replica. */
 export type HealthState = 'degraded' | 'unhealthy';
 
@@ -14,6 +22,21 @@ export interface DependencyUnhealthyDetails {
   readonly retryAfterMs: number;
   /** The state that refused the call. */
   readonly state: RejectingState;
+}
+
+/** What a {@link DependencyUnhealthy} from the safety gate is built from. */
+export interface GateRefusalDetails {
+  /** The component in doubt. */
+  readonly dependency: string;
+  readonly retryAfterMs: number;
+  readonly state: RejectingState | GateRefusalState;
+  readonly healthState: HealthState;
+  /** The operation refused. */
+  readonly operation: string;
+  /** The state as a person reads it: `open`, `half-open`, `unhealthy (check timed out)`. */
+  readonly described: string;
+  /** The error that triggered the operation, when it was the reason. */
+  readonly cause?: unknown;
 }
 
 /**
@@ -28,10 +51,12 @@ export class DependencyUnhealthy extends BreakerBoxError {
   readonly dependency: string;
   /** Milliseconds until the breaker may let a call through. */
   readonly retryAfterMs: number;
-  /** The breaker state that refused the call. */
-  readonly state: RejectingState;
+  /** The breaker state that refused the call (the gate: also a component's status, or `unknown_outcome`). */
+  readonly state: RejectingState | GateRefusalState;
   /** `unhealthy` while open, `degraded` while a trial call is testing recovery. */
   readonly healthState: HealthState;
+  /** The operation the safety gate refused; undefined for a refused call. */
+  readonly operation: string | undefined;
 
   constructor(details: DependencyUnhealthyDetails) {
     const healthState = healthStateOf(details.state);
@@ -40,6 +65,27 @@ export class DependencyUnhealthy extends BreakerBoxError {
     this.retryAfterMs = details.retryAfterMs;
     this.state = details.state;
     this.healthState = healthState;
+    this.operation = undefined;
+  }
+
+  /**
+   * @internal The refusal of the safety gate: `System unhealthy: payments is
+   * open; retry in 4.2s (refused terminate_session)`.
+   */
+  static gateRefusal(details: GateRefusalDetails): DependencyUnhealthy {
+    const error = new DependencyUnhealthy({
+      dependency: details.dependency,
+      retryAfterMs: details.retryAfterMs,
+      state: 'open',
+    }) as Mutable<DependencyUnhealthy>;
+    error.state = details.state;
+    error.healthState = details.healthState;
+    error.operation = details.operation;
+    if (details.cause !== undefined) error.cause = details.cause;
+    error.message = `System unhealthy: ${details.dependency} is ${details.described}; retry in ${formatRetry(details.retryAfterMs)} (refused ${details.operation})`;
+    const frames = (error.stack ?? '').split('\n').slice(1);
+    error.stack = [`${error.name}: ${error.message}`, ...frames].join('\n');
+    return error;
   }
 
   /**
@@ -57,6 +103,7 @@ export class DependencyUnhealthy extends BreakerBoxError {
     error.retryAfterMs = details.retryAfterMs;
     error.state = details.state;
     error.healthState = healthStateOf(details.state);
+    error.operation = undefined;
     return error;
   }
 }
@@ -81,21 +128,26 @@ Object.defineProperties(DependencyUnhealthy.prototype, {
   },
 });
 
-function healthStateOf(state: RejectingState): HealthState {
-  return state === 'half_open' ? 'degraded' : 'unhealthy';
+function healthStateOf(state: RejectingState | GateRefusalState): HealthState {
+  return state === 'half_open' || state === 'degraded' ? 'degraded' : 'unhealthy';
 }
 
 function messageOf(
   dependency: string,
   health: HealthState,
-  state: RejectingState,
+  state: RejectingState | GateRefusalState,
   retryAfterMs: number,
 ): string {
   return `${dependency} is ${health} (${describeState(state)}); retry in ${formatRetry(retryAfterMs)}`;
 }
 
-function describeState(state: RejectingState): string {
+function describeState(state: RejectingState | GateRefusalState): string {
   switch (state) {
+    case 'unhealthy':
+    case 'degraded':
+      return 'health check';
+    case 'unknown_outcome':
+      return 'outcome of the last call unknown';
     case 'open':
       return 'circuit open';
     case 'forced_open':

@@ -1,5 +1,6 @@
 import type { CircuitState, TransitionReason } from '../engine/types.js';
 import type { StoreMode } from '../store/circuit-driver.js';
+import type { HealthChangeEvent } from '../box/health-types.js';
 
 /** A breaker's state change, as seen by this replica (resilience4j/cockatiel style). */
 export interface TransitionEvent {
@@ -40,4 +41,6 @@ export interface ModeChangeEvent {
 export interface BreakerBoxEvents {
   transition: TransitionEvent;
   mode: ModeChangeEvent;
+  /** A component's health status, or the replica's aggregate, changed. */
+  health: HealthChangeEvent;
 }

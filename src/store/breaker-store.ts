@@ -2,6 +2,16 @@ import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.
 import type { ModeChangeEvent } from '../events/box-events.js';
 import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.js';
 
+/** Flushes to Redis that carried outcomes: how many, and how long they took. */
+export interface FlushStats {
+  count: number;
+  totalMs: number;
+  lastMs: number;
+}
+
+/** The stages of a store's close, in order. */
+export type StoreCloseStage = 'flush' | 'release_probe_locks' | 'unsubscribe' | 'quit';
+
 /**
  * Where a box keeps its breakers' state: in this process's memory, or in Redis
  * shared by the fleet. One store per box, one driver per breaker.
@@ -9,10 +19,15 @@ import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.j
 export interface BreakerStore {
   /** `memory` with no Redis; `shared` or `local` (Redis unreachable) with one. */
   readonly mode: StoreMode;
+  /** Flush latency (Redis stores only). */
+  readonly flushStats?: FlushStats;
   /** Creates the driver of one breaker. */
   createDriver(options: ResolvedBreakerOptions, context: DriverContext): CircuitDriver;
   /** Sets who hears about mode changes (the box). */
   setModeListener(listener: (event: ModeChangeEvent) => void): void;
-  /** Stops timers and connections after a final flush. */
-  close(): Promise<void>;
+  /**
+   * Stops timers and connections after a final flush; `onStage` hears each
+   * stage as it begins (flush, release probe locks, unsubscribe, quit).
+   */
+  close(onStage?: (stage: StoreCloseStage) => void): Promise<void>;
 }

@@ -1,6 +1,13 @@
 import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
 import type { Clock, RandomSource } from '../util/clock.js';
-import type { BreakerStore } from './breaker-store.js';
+import type { BreakerStore, StoreCloseStage } from './breaker-store.js';
+
+const MEMORY_STAGES: readonly StoreCloseStage[] = [
+  'flush',
+  'release_probe_locks',
+  'unsubscribe',
+  'quit',
+];
 import type { CircuitDriver, DriverContext } from './circuit-driver.js';
 import type { MemoryEnvironment } from './memory-driver.js';
 import { MemoryDriver } from './memory-driver.js';
@@ -23,7 +30,9 @@ export class MemoryStore implements BreakerStore {
     // A memory store never changes mode.
   }
 
-  close(): Promise<void> {
+  close(onStage?: (stage: StoreCloseStage) => void): Promise<void> {
+    // Nothing to flush, release or quit: the stages are reported for uniform logs.
+    for (const stage of MEMORY_STAGES) onStage?.(stage);
     return Promise.resolve();
   }
 }

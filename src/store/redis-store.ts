@@ -14,7 +14,7 @@ import type { ScriptCommand } from '../redis/scripts.js';
 import { defineScripts } from '../redis/scripts.js';
 import type { ModeChangeEvent } from '../events/box-events.js';
 import type { Clock, RandomSource } from '../util/clock.js';
-import type { BreakerStore } from './breaker-store.js';
+import type { BreakerStore, FlushStats, StoreCloseStage } from './breaker-store.js';
 import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.js';
 import { RedisDriver } from './redis-driver.js';
 import type { SharedStoreServices } from './shared-store-services.js';
@@ -56,6 +56,8 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private sweepScheduled = false;
   private readonly controller: ModeController;
   private modeListener: ((event: ModeChangeEvent) => void) | undefined;
+  /** Flushes that carried outcomes, and how long they took (read by metrics). */
+  readonly flushStats: FlushStats = { count: 0, totalMs: 0, lastMs: 0 };
 
   private constructor(
     private readonly connections: RedisConnections,
@@ -234,6 +236,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       this.flushAgain = true;
       return this.flushing;
     }
+    const started = this.dirty.size > 0 ? performance.now() : -1;
     // Never rejects: it runs on a timer, and a rejection there would kill the
     // process (or, caught, strand every breaker of the batch).
     this.flushing = this.flushLoop()
@@ -242,20 +245,31 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       })
       .finally(() => {
         this.flushing = undefined;
+        if (started >= 0) this.noteFlush(performance.now() - started);
       });
     return this.flushing;
   }
 
-  async close(): Promise<void> {
+  async close(onStage?: (stage: StoreCloseStage) => void): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.controller.stop();
     clearInterval(this.flushTimer);
     clearInterval(this.sweepTimer);
+    onStage?.('flush');
     if (this.mode === 'shared') await this.flush().catch(() => undefined);
+    onStage?.('release_probe_locks');
     for (const driver of this.drivers.values()) driver.releaseAll();
+    onStage?.('unsubscribe');
     await this.feed.stop(this.options.commandTimeoutMs);
+    onStage?.('quit');
     await closeConnection(this.connections.command, this.options.commandTimeoutMs);
+  }
+
+  private noteFlush(ms: number): void {
+    this.flushStats.count++;
+    this.flushStats.totalMs += ms;
+    this.flushStats.lastMs = ms;
   }
 
   private async flushLoop(): Promise<void> {

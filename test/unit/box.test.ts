@@ -226,7 +226,7 @@ describe('box.close()', () => {
     await closing;
     expect(closed).toBe(true);
     expect(lines.find((l) => l.level === 40)).toMatchObject({
-      msg: 'close: calls still in flight after drainTimeoutMs',
+      msg: 'shutdown: calls still in flight after drainTimeoutMs',
       inFlight: 1,
     });
   });

@@ -118,7 +118,7 @@ describe('transition logs', () => {
     await breaker.forceOpen({ forMs: 3_000 });
     await breaker.reset();
 
-    const logged = lines.filter((l) => l.level === 30);
+    const logged = lines.filter((l) => l.level === 30 && l.component === undefined);
     expect(logged).toHaveLength(transitions.length);
     expect(transitions).toHaveLength(5);
     logged.forEach((line, i) => {
