@@ -29,6 +29,8 @@ local s, f, ss, sf = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), to
 local now = nowMs()
 local r = loadRecord(KEYS[1])
 ensureRecord(KEYS[1], r, ARGV[11])
+-- Only replicas that own the breaker call record: their config is the one to read the window with.
+if r.cfg ~= ARGV[1] then rcall('HSET', KEYS[1], 'cfg', ARGV[1]) end
 
 if ARGV[8] ~= '' then
   r.le = ARGV[8]

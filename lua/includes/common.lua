@@ -4,7 +4,9 @@
 
   Record fields (state hash): st state, ep epoch, ou openUntil, bs backoffStep,
   pt probeToken, pl probeLeaseUntil, ca changedAt, rs reason, le lastError,
-  la lastErrorAt, inc incarnation (set once when the record is created).
+  la lastErrorAt, inc incarnation (set once when the record is created),
+  cfg the config (JSON) the breaker's replicas last recorded with, so that
+  readers without the breaker's options (the CLI) sum the window the same way.
 ]]
 local rcall = redis.call
 
@@ -16,10 +18,10 @@ end
 
 local function loadRecord(stateKey)
   local flat = rcall('HGETALL', stateKey)
-  local r = { st = 'closed', ep = 0, ou = 0, bs = 0, pt = '', pl = 0, ca = 0, rs = '', le = '', la = 0, inc = '' }
+  local r = { st = 'closed', ep = 0, ou = 0, bs = 0, pt = '', pl = 0, ca = 0, rs = '', le = '', la = 0, inc = '', cfg = '' }
   for i = 1, #flat, 2 do
     local field, value = flat[i], flat[i + 1]
-    if field == 'st' or field == 'pt' or field == 'rs' or field == 'le' or field == 'inc' then
+    if field == 'st' or field == 'pt' or field == 'rs' or field == 'le' or field == 'inc' or field == 'cfg' then
       r[field] = value
     else
       r[field] = tonumber(value)

@@ -39,6 +39,20 @@ export const BREAKER_DEFAULTS = Object.freeze({
 } as const);
 
 const DAY_MS = 86_400_000;
+/** What a prober gets beyond its call's `timeoutMs` to report the trial before its lease runs out. */
+export const PROBE_LEASE_MARGIN_MS = 1_000;
+
+/**
+ * The half-open lease: `halfOpen.maxDurationMs` when given; else, for a call
+ * bounded by `timeoutMs`, that bound plus {@link PROBE_LEASE_MARGIN_MS} (a
+ * prober that dies blacks the fleet out no longer than its call could have
+ * lasted), at most the default 30 s.
+ */
+function probeLeaseMs(maxDurationMs: number | undefined, timeoutMs: number | undefined): number {
+  if (maxDurationMs !== undefined) return maxDurationMs;
+  const fallback = BREAKER_DEFAULTS.halfOpen.maxDurationMs;
+  return timeoutMs === undefined ? fallback : Math.min(fallback, timeoutMs + PROBE_LEASE_MARGIN_MS);
+}
 const fraction = z.number().gt(0).lte(1);
 const durationMs = z.int().min(1).max(DAY_MS);
 const count = z.int().min(1).max(1_000_000);
@@ -126,7 +140,7 @@ export function resolveBreakerOptions(input: unknown): ResolvedBreakerOptions {
           })
         : Object.freeze({ type: 'count' as const, size: options.windowSize ?? d.windowSize }),
     openBackoff: Object.freeze(backoff),
-    probeLeaseMs: halfOpen.maxDurationMs,
+    probeLeaseMs: probeLeaseMs(options.halfOpen?.maxDurationMs, options.timeoutMs),
   });
   return Object.freeze({
     circuit,

@@ -81,27 +81,83 @@ export async function connectRedis(
     maxRetriesPerRequest: null,
     connectionName: `breakerbox-sub:${settings.replicaId}`,
   });
-  // Errors surface through commands and the health monitor; an unhandled 'error' event would crash.
-  command.on('error', () => undefined);
-  subscriber.on('error', () => undefined);
+  // Errors surface through commands and the health monitor; an unhandled 'error'
+  // event would crash. While connecting, the first one is the real cause: the
+  // promise of connect() only says "Connection is closed".
+  let firstError: unknown = undefined;
+  const noteError = (error: unknown): void => {
+    firstError ??= error;
+  };
+  command.on('error', noteError);
+  subscriber.on('error', noteError);
   let timer: NodeJS.Timeout | undefined;
+  const clock = { timedOut: false };
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      reject(new Error(`no answer within ${String(settings.connectTimeoutMs)}ms`));
+      clock.timedOut = true;
+      const seen = firstError instanceof Error ? ` (${firstError.message})` : '';
+      reject(
+        new Error(`no answer within ${String(settings.connectTimeoutMs)}ms${seen}`, {
+          cause: firstError,
+        }),
+      );
     }, settings.connectTimeoutMs);
   });
   try {
     // ioredis's own connectTimeout covers the TCP connect only; a hung server
     // would hold the ready check for longer.
     await Promise.race([Promise.all([command.connect(), subscriber.connect()]), deadline]);
+    // ioredis only emits an 'error' when the SELECT of a `/db` index fails, and
+    // goes on in db 0: select again and fail on it.
+    const db = command.options.db ?? 0;
+    if (db !== 0) await Promise.race([command.select(db), deadline]);
   } catch (error) {
-    command.disconnect();
-    subscriber.disconnect();
-    throw new RedisUnavailable(target, error);
+    for (const connection of [command, subscriber]) {
+      // ioredis listens once for a socket error; a TLS socket torn down
+      // mid-handshake can emit a second one, which would be uncaught.
+      (connection.stream as NodeJS.EventEmitter | undefined)?.on('error', ignore);
+      connection.disconnect();
+    }
+    // The deadline's error names the timeout (and what was seen); any other
+    // rejection is ioredis's "Connection is closed": the first error is the cause.
+    const cause = clock.timedOut ? error : (firstError ?? error);
+    throw new RedisUnavailable(target, redacted(cause, secretsOf(command.options)));
   } finally {
     clearTimeout(timer);
+    for (const connection of [command, subscriber]) {
+      connection.on('error', ignore).off('error', noteError);
+    }
   }
   return { command, subscriber, target };
+}
+
+function ignore(): void {
+  // Errors of live connections reach us through the commands that fail.
+}
+
+/** The credentials of a connection, never to be shown. */
+function secretsOf(options: RedisOptions): string[] {
+  return [options.password, options.sentinelPassword].filter(
+    (secret): secret is string => typeof secret === 'string' && secret.length > 0,
+  );
+}
+
+/**
+ * The error as it is, unless its message shows a credential: then an Error of
+ * the same name and code with the credential masked (the original is dropped,
+ * since its message would leak through `cause`).
+ */
+function redacted(error: unknown, secrets: readonly string[]): unknown {
+  if (!(error instanceof Error)) return error;
+  const leaks = secrets.filter((secret) => error.message.includes(secret));
+  if (leaks.length === 0) return error;
+  let message = error.message;
+  for (const secret of leaks) message = message.split(secret).join('***');
+  const copy = new Error(message);
+  copy.name = error.name;
+  const code: unknown = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string') Object.assign(copy, { code });
+  return copy;
 }
 
 function describeUrl(url: string): string {

@@ -86,20 +86,26 @@ export class RedlockProbeLock implements ProbeLock {
         },
       };
     } catch (error) {
-      if (error instanceof ExecutionError && (await onlyLockedVotes(error))) return undefined;
-      throw error;
+      if (!(error instanceof ExecutionError)) throw error;
+      const reason = await firstRealFailure(error);
+      if (reason === undefined) return undefined;
+      // Redis's own error (NOPERM, READONLY, …), not Redlock's "quorum" summary.
+      throw reason instanceof Error ? reason : new Error('probe lock failed', { cause: reason });
     }
   }
 }
 
-/** True when every vote against was "resource locked" (contention, not a Redis failure). */
-async function onlyLockedVotes(error: ExecutionError): Promise<boolean> {
+/**
+ * The first vote against that is a Redis failure, or undefined when every
+ * vote against was "resource locked" (contention, not a failure).
+ */
+async function firstRealFailure(error: ExecutionError): Promise<unknown> {
   const stats = await Promise.allSettled(error.attempts);
   for (const attempt of stats) {
-    if (attempt.status === 'rejected') return false;
+    if (attempt.status === 'rejected') return attempt.reason ?? error;
     for (const reason of attempt.value.votesAgainst.values()) {
-      if (!(reason instanceof ResourceLockedError)) return false;
+      if (!(reason instanceof ResourceLockedError)) return reason;
     }
   }
-  return true;
+  return undefined;
 }

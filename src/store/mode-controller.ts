@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ModeChangeEvent } from '../events/box-events.js';
-import { isRedisTrouble } from '../redis/redis-trouble.js';
+import { redisTroubleKind, troubleCause } from '../redis/redis-trouble.js';
 import type { Clock } from '../util/clock.js';
 import { errorMessage } from '../util/error-message.js';
 
@@ -17,6 +17,11 @@ export interface ModeControllerHooks {
   /** The mode changed. */
   onChange(event: ModeChangeEvent): void;
 }
+
+/** How long a box stays local after Redis refused our work (a permanent cause) before it tries again. */
+const PERMANENT_RETRY_MS = 5_000;
+/** A permanent cause is logged again only after this long in shared mode without it. */
+const PERMANENT_QUIET_MS = 60_000;
 
 /** Timings of the controller. */
 export interface ModeControllerTimings {
@@ -38,6 +43,11 @@ export class ModeController {
   private recovering = false;
   private readonly timer: NodeJS.Timeout;
   private stopped = false;
+  /** Permanent causes (NOPERM, WRONGTYPE, …) already logged at ERROR. */
+  private readonly loggedCauses = new Set<string>();
+  private sharedSince: number;
+  /** No recovery attempt before this time (after a permanent cause). */
+  private retryAfter = 0;
 
   constructor(
     private readonly hooks: ModeControllerHooks,
@@ -46,6 +56,7 @@ export class ModeController {
     private readonly timings: ModeControllerTimings,
   ) {
     this.lastOkAt = clock.now();
+    this.sharedSince = this.lastOkAt;
     this.timer = setInterval(() => {
       this.tick();
     }, timings.tickMs);
@@ -64,9 +75,27 @@ export class ModeController {
 
   /** A command failed; Redis trouble moves the box to local mode. Returns whether it was trouble. */
   reportTrouble(error: unknown): boolean {
-    if (!isRedisTrouble(error)) return false;
+    const kind = redisTroubleKind(error);
+    if (kind === 'none') return false;
+    if (kind === 'permanent') this.notePermanent(error);
     if (this.current === 'shared' && !this.stopped) this.switchTo('local', errorMessage(error));
     return true;
+  }
+
+  /**
+   * Redis answers but refuses our work: logged at ERROR once per cause (not
+   * per call), and no return to shared mode for a while (it will not heal by
+   * itself; retrying at every tick would flap between the modes).
+   */
+  private notePermanent(error: unknown): void {
+    this.retryAfter = this.clock.now() + PERMANENT_RETRY_MS;
+    const cause = error instanceof Error ? troubleCause(error) : 'unknown';
+    if (this.loggedCauses.has(cause)) return;
+    this.loggedCauses.add(cause);
+    this.logger.error(
+      { err: error, cause },
+      'redis refuses our work: breakers decide locally until it is fixed (see docs/redis-requirements.md)',
+    );
   }
 
   /** The command connection came (back) up: try to return to shared mode now. */
@@ -91,6 +120,7 @@ export class ModeController {
       void this.recover();
       return;
     }
+    if (this.clock.now() - this.sharedSince >= PERMANENT_QUIET_MS) this.loggedCauses.clear();
     if (this.clock.now() - this.lastOkAt < this.timings.idleHeartbeatMs) return;
     this.hooks.ping().then(
       () => {
@@ -104,6 +134,7 @@ export class ModeController {
 
   private async recover(): Promise<void> {
     if (this.recovering || this.stopped || !this.hooks.isConnectionReady()) return;
+    if (this.clock.now() < this.retryAfter) return;
     this.recovering = true;
     try {
       await this.hooks.ping();
@@ -113,6 +144,7 @@ export class ModeController {
     } catch (error) {
       // Breakers already reconciled go back to their local engines too.
       this.hooks.goLocal();
+      if (redisTroubleKind(error) === 'permanent') this.notePermanent(error);
       this.logger.debug({ err: error }, 'redis still unhealthy; staying local');
     } finally {
       this.recovering = false;
@@ -127,6 +159,7 @@ export class ModeController {
       this.logger.warn({ from, to, reason }, 'redis unhealthy: breakers decide locally');
       this.hooks.goLocal();
     } else {
+      this.sharedSince = this.clock.now();
       this.logger.info({ from, to, reason }, 'redis healthy again: breakers shared and reconciled');
     }
     this.hooks.onChange({ from, to, reason, at: this.clock.now() });

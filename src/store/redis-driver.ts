@@ -40,6 +40,19 @@ export class RedisDriver implements CircuitDriver {
   private readonly pending = new PendingOutcomes();
   private readonly config: string;
   private readonly locks = new Map<string, HeldLock>();
+  /** Published messages adopted so far (a read overtaken by one does not overrule it). */
+  private heard = 0;
+  private confirming = false;
+  private confirmAgain = false;
+  private rebuilding = false;
+  /** The last published message waiting for the read that confirms it. */
+  private unconfirmed:
+    | {
+        readonly snapshot: SharedSnapshot;
+        readonly transition: CircuitTransition | undefined;
+        readonly replicaId: string;
+      }
+    | undefined;
   /** The in-memory engine that decides while Redis is unreachable (local mode); undefined when shared. */
   private local: LocalFallback | undefined;
 
@@ -94,16 +107,19 @@ export class RedisDriver implements CircuitDriver {
 
   /** Takes the counted outcomes: the record script's ARGV, and the counts to put back if it fails. */
   takeBatch(): { readonly args: readonly string[]; readonly counts: OutcomeCounts } {
-    const { counts, lastError } = this.pending.take();
-    this.dirty = false;
+    // Described before the counts are taken: nothing may be lost if it fails.
+    const lastError = this.pending.lastError;
+    const message = lastError === undefined ? '' : errorMessage(lastError);
     const args = this.argsWith([
-      String(counts.successes),
-      String(counts.failures),
-      String(counts.slowSuccesses),
-      String(counts.slowFailures),
-      lastError === undefined ? '' : errorMessage(lastError),
+      String(this.pending.successes),
+      String(this.pending.failures),
+      String(this.pending.slowSuccesses),
+      String(this.pending.slowFailures),
+      message,
       String(this.store.random()),
     ]);
+    const { counts } = this.pending.take();
+    this.dirty = false;
     return { args, counts };
   }
 
@@ -122,13 +138,53 @@ export class RedisDriver implements CircuitDriver {
     this.adopt(reply.snapshot, reply.transition, this.store.replicaId);
   }
 
-  /** Adopts a snapshot published by any replica on the transitions channel. */
+  /**
+   * A snapshot published on the transitions channel (by any replica, or by
+   * anyone who can publish there). It may make this replica more careful at
+   * once (the next transition of the record it knows, to a state that is not
+   * closed), never less careful on its own: anything else (to closed or forced
+   * closed, an epoch jump, an unknown incarnation) is checked by reading the
+   * record in Redis instead.
+   */
   adoptPublished(
     snapshot: SharedSnapshot,
     transition: CircuitTransition | undefined,
     replicaId: string,
   ): void {
-    this.adopt(snapshot, transition, replicaId);
+    const known = this.shared;
+    const tightening = snapshot.state !== 'closed' && snapshot.state !== 'forced_closed';
+    const next =
+      known !== undefined &&
+      known.incarnation === snapshot.incarnation &&
+      snapshot.epoch <= known.epoch + 1;
+    if (tightening && next) {
+      this.heard++;
+      this.adopt(snapshot, transition, replicaId);
+      return;
+    }
+    this.unconfirmed = { snapshot, transition, replicaId };
+    this.confirm();
+  }
+
+  /** Reads the record to check a published message not adopted as it is (coalesced). */
+  private confirm(): void {
+    if (this.local !== undefined) return;
+    if (this.confirming) {
+      this.confirmAgain = true;
+      return;
+    }
+    this.confirming = true;
+    this.refresh()
+      .catch((error: unknown) => {
+        this.store.logger.debug({ err: error, breaker: this.name }, 'confirming read failed');
+      })
+      .finally(() => {
+        this.confirming = false;
+        if (this.confirmAgain) {
+          this.confirmAgain = false;
+          this.confirm();
+        }
+      });
   }
 
   async beginProbe(): Promise<ProbeGrant> {
@@ -217,16 +273,122 @@ export class RedisDriver implements CircuitDriver {
     return driverSnapshotOf(reply.snapshot, this.store.mode);
   }
 
-  /** Reads the shared record and adopts it. */
+  /**
+   * Reads the shared record and adopts it. A read is the truth as of when
+   * Redis ran it: it replaces a view taken from a published message that Redis
+   * does not confirm (a forged one), unless a newer message of the same record
+   * arrived while the read was on its way.
+   */
   async refresh(): Promise<ScriptReply> {
+    const heard = this.heard;
     const reply = await this.store.run(
       'breakerboxSnapshotV1',
       this.scriptKeys.slice(0, 2),
       [this.config],
       [ResultCode.Ok],
     );
-    this.adoptReply(reply);
+    const read = reply.snapshot;
+    const known = this.shared;
+    // Ordered like any reply: no view yet, no record (the blank rule applies), or a newer message heard meanwhile.
+    const ordinary =
+      known === undefined ||
+      read.incarnation === '' ||
+      (this.heard !== heard && known.incarnation === read.incarnation && known.epoch > read.epoch);
+    const message = this.unconfirmed;
+    this.unconfirmed = undefined;
+    if (
+      message !== undefined &&
+      message.snapshot.incarnation === read.incarnation &&
+      message.snapshot.epoch === read.epoch &&
+      message.snapshot.state === read.state
+    ) {
+      // Redis confirms the message: adopt it, with the replica that made it.
+      this.adopt({ ...message.snapshot, now: read.now }, message.transition, message.replicaId);
+    } else if (ordinary || this.local !== undefined || !this.contradicts(read)) {
+      this.adoptReply(reply);
+    } else {
+      this.replaceWith(read, 'a published transition was not confirmed by the record in Redis');
+    }
     return reply;
+  }
+
+  /** True when the ordering of views would refuse `read` although Redis has it now. */
+  private contradicts(read: SharedSnapshot): boolean {
+    const known = this.shared;
+    if (known === undefined) return false;
+    if (known.incarnation === read.incarnation) {
+      return read.epoch < known.epoch || (read.epoch === known.epoch && read.now < known.now);
+    }
+    return read.now <= known.now;
+  }
+
+  /** Takes `snapshot` as this replica's view whatever the ordering, telling listeners if the state changes. */
+  private replaceWith(snapshot: SharedSnapshot, why: string): void {
+    const before = this.view.state;
+    this.store.logger.warn(
+      { breaker: this.name, state: snapshot.state, epoch: snapshot.epoch, was: before },
+      why,
+    );
+    this.shared = snapshot;
+    this.lastSyncAt = this.store.clock.now();
+    this.view = localRecordFrom(snapshot, this.store.offset);
+    this.emittedEpoch = snapshot.epoch;
+    if (before !== snapshot.state && snapshot.reason !== '') {
+      this.context.onTransition({
+        from: before,
+        to: snapshot.state,
+        reason: snapshot.reason,
+        epoch: snapshot.epoch,
+        at: snapshot.changedAt,
+        openUntil: snapshot.openUntil,
+      });
+    }
+  }
+
+  /**
+   * The record this replica knows (not closed) is gone from Redis (FLUSHALL,
+   * eviction, a failover to an empty replica): rebuild it from this replica's
+   * view with the reconcile script (idempotent: a record that exists again is
+   * kept by its merge rules), never read "no record" as closed.
+   */
+  private rebuild(known: SharedSnapshot): void {
+    if (this.rebuilding || this.local !== undefined) return;
+    this.rebuilding = true;
+    const args = this.argsWith([
+      known.state,
+      String(known.openUntil),
+      String(known.backoffStep),
+      known.reason,
+      String(
+        Math.max(
+          known.epoch,
+          this.emittedEpoch === Number.MAX_SAFE_INTEGER ? 0 : this.emittedEpoch,
+        ),
+      ),
+    ]);
+    const incarnation = args.at(-1);
+    this.store
+      .run('breakerboxReconcileV1', this.scriptKeys, args, [ResultCode.Ok, ResultCode.Carried])
+      .then((reply) => {
+        if (reply.snapshot.incarnation === incarnation || reply.code === ResultCode.Carried) {
+          this.store.logger.warn(
+            { breaker: this.name, state: known.state, epoch: reply.snapshot.epoch },
+            'shared record lost in Redis (eviction, FLUSHALL, failover?): rebuilt from this replica',
+          );
+        }
+        if (this.local !== undefined) return;
+        if (this.contradicts(reply.snapshot)) this.replaceWith(reply.snapshot, 'record rebuilt');
+        else this.adoptReply(reply);
+      })
+      .catch((error: unknown) => {
+        this.store.logger.debug(
+          { err: error, breaker: this.name },
+          'rebuilding a lost record failed',
+        );
+      })
+      .finally(() => {
+        this.rebuilding = false;
+      });
   }
 
   /**
@@ -347,6 +509,17 @@ export class RedisDriver implements CircuitDriver {
     replicaId: string,
   ): void {
     const known = this.shared;
+    if (
+      known !== undefined &&
+      known.incarnation !== '' &&
+      known.incarnation !== snapshot.incarnation &&
+      isBlank(snapshot)
+    ) {
+      // No record in Redis (or one created closed just now): never a reason to
+      // close. A record that was not closed is rebuilt; a closed one is kept.
+      if (known.state !== 'closed') this.rebuild(known);
+      return;
+    }
     if (known !== undefined) {
       if (known.incarnation === snapshot.incarnation) {
         if (snapshot.epoch < known.epoch) return;
@@ -381,6 +554,11 @@ export class RedisDriver implements CircuitDriver {
       this.emittedEpoch = snapshot.epoch;
     }
   }
+}
+
+/** A snapshot of no record (incarnation ''), or of one just created and never changed (epoch 0, closed). */
+function isBlank(snapshot: SharedSnapshot): boolean {
+  return snapshot.incarnation === '' || (snapshot.epoch === 0 && snapshot.state === 'closed');
 }
 
 function refusalOf(code: number): ProbeRefusal {

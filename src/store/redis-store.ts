@@ -134,11 +134,33 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     const store = new RedisStore(connections, options);
     try {
       await store.feed.start();
+      await store.checkEvictionPolicy();
     } catch (error) {
       await store.close();
       throw error;
     }
     return store;
+  }
+
+  /**
+   * Warns when Redis may evict our keys (`allkeys-*`: a lost record must be
+   * rebuilt by the replicas). Skipped when the ACL denies CONFIG GET.
+   */
+  private async checkEvictionPolicy(): Promise<void> {
+    let reply: unknown;
+    try {
+      reply = await this.connections.command.config('GET', 'maxmemory-policy');
+    } catch (error) {
+      this.logger.debug({ err: error }, 'cannot read maxmemory-policy (CONFIG GET denied?)');
+      return;
+    }
+    const policy = Array.isArray(reply) ? (reply as unknown[])[1] : undefined;
+    if (typeof policy === 'string' && policy.startsWith('allkeys-')) {
+      this.logger.warn(
+        { maxmemoryPolicy: policy },
+        'redis may evict breaker records under memory pressure: use noeviction or a volatile-* policy (docs/redis-requirements.md)',
+      );
+    }
   }
 
   createDriver(options: ResolvedBreakerOptions, context: DriverContext): CircuitDriver {
@@ -187,7 +209,13 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       throw error;
     }
     this.controller.reportOk();
-    const reply = parseScriptReply(command, raw, allowed);
+    let reply: ScriptReply;
+    try {
+      reply = parseScriptReply(command, raw, allowed);
+    } catch (error) {
+      this.controller.reportTrouble(error);
+      throw error;
+    }
     this.offset.observe(reply.snapshot.now, sentAt, this.clock.now());
     return reply;
   }
@@ -209,10 +237,16 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       return this.flushing;
     }
     const started = this.dirty.size > 0 ? performance.now() : -1;
-    this.flushing = this.flushLoop().finally(() => {
-      this.flushing = undefined;
-      if (started >= 0) this.noteFlush(performance.now() - started);
-    });
+    // Never rejects: it runs on a timer, and a rejection there would kill the
+    // process (or, caught, strand every breaker of the batch).
+    this.flushing = this.flushLoop()
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'flush failed unexpectedly');
+      })
+      .finally(() => {
+        this.flushing = undefined;
+        if (started >= 0) this.noteFlush(performance.now() - started);
+      });
     return this.flushing;
   }
 
@@ -274,7 +308,8 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
 
   /** One pipeline of record calls; answers the first failure, after putting failed batches back. */
   private async flushChunk(drivers: readonly RedisDriver[]): Promise<unknown> {
-    const batches = drivers.map((driver) => ({ driver, batch: driver.takeBatch() }));
+    const batches = this.takeBatches(drivers);
+    if (batches.length === 0) return undefined;
     const pipeline = this.connections.command.pipeline();
     for (const { driver, batch } of batches) {
       pipeline.breakerboxRecordV1(...driver.scriptKeys, ...batch.args);
@@ -300,10 +335,27 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
         this.offset.observe(reply.snapshot.now, sentAt, receivedAt);
         driver.adoptReply(reply);
       } catch (parseError) {
-        this.logger.error({ err: parseError, breaker: driver.name }, 'unreadable record reply');
+        // Redis recorded the batch but answered what we cannot read: a foreign
+        // script version or a corrupted record. Not to be trusted: local mode.
+        this.controller.reportTrouble(parseError);
       }
     });
     return failure;
+  }
+
+  /** Each driver's batch; one that cannot be built is logged and skipped, never stranding the others. */
+  private takeBatches(
+    drivers: readonly RedisDriver[],
+  ): { driver: RedisDriver; batch: ReturnType<RedisDriver['takeBatch']> }[] {
+    const batches = [];
+    for (const driver of drivers) {
+      try {
+        batches.push({ driver, batch: driver.takeBatch() });
+      } catch (error) {
+        this.logger.error({ err: error, breaker: driver.name }, 'cannot build a flush batch');
+      }
+    }
+    return batches;
   }
 
   /** Carries every breaker's local decisions into Redis, then flushes what was counted meanwhile. */
@@ -346,10 +398,14 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
           }),
         ),
       );
-    }).finally(() => {
-      this.sweeping = false;
-      if (this.sweepAgain) this.requestSweep();
-    });
+    })
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'sweep failed unexpectedly');
+      })
+      .finally(() => {
+        this.sweeping = false;
+        if (this.sweepAgain) this.requestSweep();
+      });
   }
 
   /** A sweep soon (coalesced), or right after the one under way. */

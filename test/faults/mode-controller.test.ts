@@ -136,15 +136,27 @@ describe('ModeController: going local', () => {
     },
   );
 
-  it('stays shared on errors that are not Redis trouble (a script bug, a wrong command)', () => {
+  it('stays shared on a thrown value that is not an Error (not about Redis)', () => {
+    expect(fixture.controller.reportTrouble('a string')).toBe(false);
+    expect(fixture.controller.mode).toBe('shared');
+    expect(fixture.goLocals).toBe(0);
+  });
+
+  it('goes local on errors meaning Redis refuses our work, logging each cause once at ERROR', async () => {
     const scriptError = new Error('bad reply');
     scriptError.name = 'RedisScriptError';
-    for (const error of [replyError('ERR unknown command'), scriptError, 'a string']) {
-      expect(fixture.controller.reportTrouble(error)).toBe(false);
+    const noperm = replyError('NOPERM this user has no permissions to access one of the keys');
+    for (const error of [noperm, replyError('ERR unknown command'), scriptError, noperm]) {
+      expect(fixture.controller.reportTrouble(error)).toBe(true);
     }
-    expect(fixture.controller.mode).toBe('shared');
-    expect(fixture.events).toEqual([]);
-    expect(fixture.goLocals).toBe(0);
+    expect(fixture.controller.mode).toBe('local');
+    expect(fixture.goLocals).toBe(1);
+    const errors = fixture.logs.filter((line) => line.level === 50);
+    expect(errors).toHaveLength(3);
+    // No return to shared at the next ticks: it will not heal by itself.
+    await fixture.advance(TICK_MS * 3);
+    expect(fixture.reconciles).toBe(0);
+    expect(fixture.controller.mode).toBe('local');
   });
 
   it('PINGs an idle Redis in shared mode, and a failed PING moves it to local', async () => {

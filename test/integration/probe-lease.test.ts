@@ -391,3 +391,38 @@ describe('a stale prober', () => {
     await waitForState(fleet, breaker, 'closed');
   }, 60_000);
 });
+
+describe('the default lease of a breaker with timeoutMs', () => {
+  afterEach(async () => {
+    await stopAllReplicas();
+  });
+
+  it('is timeoutMs plus a margin: a SIGKILLed prober blacks the fleet out seconds, not 30 s', async () => {
+    const breaker = 'bounded';
+    const bounded: JsonBreakerOptions = {
+      failureRateThreshold: 0.5,
+      minimumCalls: 5,
+      windowMs: 10_000,
+      openBackoff: { baseMs: 200, maxMs: 1_600, multiplier: 2, jitter: 0 },
+      timeoutMs: 2_000,
+    };
+    const fleet = await startFleet(
+      ['replica-a', 'replica-b', 'replica-c'].map((id) =>
+        replicaConfig(id, { [breaker]: bounded }),
+      ),
+    );
+    const [a, b, c] = fleet as [Replica, Replica, Replica];
+    await tripAndWaitOut(fleet, b, breaker);
+    const { record } = await holdTrial(a, b, breaker);
+    const lease = (record.probe?.leaseUntil ?? 0) - (record.changedAt ?? 0);
+    expect(lease).toBe(3_000);
+    await a.kill('SIGKILL');
+    const killedAt = performance.now();
+    await probeUntilTaken([b, c], breaker, 'ok');
+    const blackoutMs = performance.now() - killedAt;
+    process.stdout.write(
+      `blackout after a prober SIGKILL (timeoutMs 2000): ${blackoutMs.toFixed(0)} ms\n`,
+    );
+    expect(blackoutMs).toBeLessThan(3_000 + 2_000);
+  }, 60_000);
+});

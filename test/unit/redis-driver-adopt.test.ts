@@ -27,7 +27,8 @@ function snapshot(overrides: Partial<SharedSnapshot>): SharedSnapshot {
   };
 }
 
-function driver(): { driver: RedisDriver; seen: CircuitTransition[] } {
+function driver(): { driver: RedisDriver; seen: CircuitTransition[]; ran: string[] } {
+  const ran: string[] = [];
   const store: SharedStoreServices = {
     replicaId: 'r1',
     channel: 'bb:transitions',
@@ -37,7 +38,10 @@ function driver(): { driver: RedisDriver; seen: CircuitTransition[] } {
     probeLock: { tryAcquire: () => Promise.resolve(undefined) },
     logger: pino({ level: 'silent' }),
     mode: 'shared',
-    run: () => Promise.reject(new Error('no Redis in this test')),
+    run: (command) => {
+      ran.push(command);
+      return Promise.reject(new Error('no Redis in this test'));
+    },
     reportTrouble: () => undefined,
     markDirty: () => undefined,
     flushUrgently: () => undefined,
@@ -57,6 +61,7 @@ function driver(): { driver: RedisDriver; seen: CircuitTransition[] } {
       store,
     ),
     seen,
+    ran,
   };
 }
 
@@ -70,29 +75,62 @@ describe('the Redis driver adopts only newer views', () => {
     now: 2_000,
   });
 
+  const reply = (s: SharedSnapshot) => ({ code: 0, snapshot: s, transition: undefined });
+
   it('ignores a late reply read before the record it knows existed (no rollback to closed)', () => {
     const { driver: d, seen } = driver();
-    d.adoptPublished(forced, undefined, 'r2');
+    d.adoptReply(reply(forced));
     expect(d.view.state).toBe('forced_open');
     d.adoptReply({ code: 0, snapshot: snapshot({ now: 1_500 }), transition: undefined });
     expect(d.view.state).toBe('forced_open');
     expect(seen.map((t) => t.to)).toEqual(['forced_open']);
   });
 
-  it('adopts a record rebuilt later (a new incarnation read after the one it knows)', () => {
+  it('never reads a lost record (a fresh closed one) as closed: it rebuilds it instead', () => {
+    const { driver: d, ran } = driver();
+    d.adoptReply(reply(forced));
+    d.adoptReply(reply(snapshot({ incarnation: 'inc-b', now: 3_000 })));
+    expect(d.view.state).toBe('forced_open');
+    expect(ran).toEqual(['breakerboxReconcileV1']);
+  });
+
+  it('adopts a record rebuilt later by another replica (a new incarnation, not blank)', () => {
     const { driver: d } = driver();
-    d.adoptPublished(forced, undefined, 'r2');
-    d.adoptReply({
-      code: 0,
-      snapshot: snapshot({ incarnation: 'inc-b', now: 3_000 }),
-      transition: undefined,
+    d.adoptReply(reply(forced));
+    d.adoptReply(
+      reply(
+        snapshot({
+          incarnation: 'inc-b',
+          epoch: 2,
+          state: 'open',
+          reason: 'failure_rate',
+          now: 3_000,
+        }),
+      ),
+    );
+    expect(d.view.state).toBe('open');
+  });
+
+  it('a first read in the same Redis millisecond as a trip never rolls the view back to closed', () => {
+    const { driver: d, seen } = driver();
+    const trip = snapshot({
+      state: 'open',
+      epoch: 1,
+      reason: 'failure_rate',
+      incarnation: 'inc-a',
+      openUntil: 9_000,
+      now: 2_000,
     });
-    expect(d.view.state).toBe('closed');
+    d.adoptReply(reply(trip));
+    // The first read of the record, from before it existed, answered in the same millisecond.
+    d.adoptReply(reply(snapshot({ now: 2_000 })));
+    expect(d.view.state).toBe('open');
+    expect(seen.map((t) => t.to)).toEqual(['open']);
   });
 
   it('ignores an older epoch of the same record', () => {
     const { driver: d } = driver();
-    d.adoptPublished(forced, undefined, 'r2');
+    d.adoptReply(reply(forced));
     d.adoptReply({
       code: 0,
       snapshot: snapshot({ incarnation: 'inc-a', epoch: 0, now: 2_500 }),
