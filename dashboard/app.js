@@ -129,13 +129,7 @@ function renderBreaker(b, view, receivedAt) {
   entry.slowRate.textContent = w === undefined ? '—' : percent(w.slowCallRate);
   entry.window.textContent =
     w === undefined ? '—' : `${w.calls} calls, ${w.failures} failed, ${w.slowCalls} slow`;
-  const tripped = b.trippedBy ?? (b.state === 'open' ? b.reason : null);
-  entry.tripped.textContent =
-    tripped === null || tripped === undefined
-      ? '—'
-      : typeof tripped === 'string'
-        ? tripped.replaceAll('_', ' ')
-        : JSON.stringify(tripped);
+  entry.tripped.textContent = describeTrip(b);
   const at = typeof b.at === 'number' ? b.at : view.at;
   entry.deadline =
     b.openUntil === null || b.openUntil === undefined
@@ -263,3 +257,16 @@ connect();
 setInterval(() => {
   for (const entry of cards.values()) tick(entry);
 }, 250);
+
+/** What tripped the breaker: its snapshot's trippedBy (rule, rate, counts), else the reason it opened. */
+function describeTrip(b) {
+  const cause = b.trippedBy;
+  if (cause !== null && typeof cause === 'object') {
+    const slow = cause.rule === 'slow_call_rate';
+    const rate = slow ? cause.slowCallRate : cause.failureRate;
+    const bad = slow ? `${cause.slowCalls} slow` : `${cause.failures} failed`;
+    return `${String(cause.rule).replaceAll('_', ' ')}: ${percent(rate)} of ${cause.calls} calls (${bad})`;
+  }
+  if (b.state === 'open' && typeof b.reason === 'string') return b.reason.replaceAll('_', ' ');
+  return '—';
+}

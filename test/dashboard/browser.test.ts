@@ -106,7 +106,9 @@ describe.skipIf(!present && process.env.CI === undefined)('dashboard in Chromium
     await card('payments')
       .locator('.spark-caption', { hasText: /refusals [1-9]/ })
       .waitFor({ timeout: WAIT_MS });
-    await expect(card('payments').locator('.tripped').textContent()).resolves.toBe('failure rate');
+    await expect(card('payments').locator('.tripped').textContent()).resolves.toMatch(
+      /^failure rate: \d+(\.\d)?% of \d+ calls \(\d+ failed\)$/,
+    );
     await expect(card('payments').locator('.countdown').textContent()).resolves.toMatch(/^\d+s$/);
     await page
       .locator('#feed li', { hasText: /payments: Closed → ✕ Open/ })
