@@ -14,10 +14,14 @@ import type { Clock } from '../util/clock.js';
 import { levelOf, nextLevelChangeAt } from './level.js';
 import { BackpressureEveryLoop } from './every-loop.js';
 
+/** How often a level other than `normal` re-reads the breaker's view (local memory, no I/O), in ms. */
+const RECHECK_MS = 250;
+
 /**
  * One dependency's backpressure level, followed from this replica's view of
- * its breaker: re-evaluated on every transition the box reports and once when
- * an open breaker's `openUntil` passes (one timer, only while open).
+ * its breaker: re-evaluated on every transition the box reports, once when
+ * an open breaker's `openUntil` passes, and every 250 ms while not `normal`
+ * (one timer, only then).
  */
 export class BackpressureTracker implements Backpressure {
   private current: BackpressureLevel;
@@ -80,14 +84,15 @@ export class BackpressureTracker implements Backpressure {
   /** Re-reads the breaker's view; tells listeners when the level changed. */
   update(): void {
     const next = levelOf(this.breaker.view, this.clock.now());
+    const previous = this.current;
+    this.current = next;
     this.arm();
-    if (next === this.current) return;
+    if (next === previous) return;
     const change: BackpressureChange = {
       dependency: this.dependency,
-      from: this.current,
+      from: previous,
       to: next,
     };
-    this.current = next;
     for (const listener of [...this.listeners]) {
       try {
         listener(change);
@@ -108,7 +113,13 @@ export class BackpressureTracker implements Backpressure {
     clearTimeout(this.timer);
     this.timer = undefined;
     const now = this.clock.now();
-    const at = nextLevelChangeAt(this.breaker.view, now);
+    const changeAt = nextLevelChangeAt(this.breaker.view, now);
+    // While not normal, also re-read the view now and then: an override's new
+    // expiry (a same-state forceOpen, here or read from Redis) is no transition.
+    const at =
+      this.current === 'normal'
+        ? changeAt
+        : Math.min(changeAt ?? Number.POSITIVE_INFINITY, now + RECHECK_MS);
     if (at === undefined) return;
     this.timer = setTimeout(
       () => {
