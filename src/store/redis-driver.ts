@@ -366,6 +366,7 @@ export class RedisDriver implements CircuitDriver {
           this.emittedEpoch === Number.MAX_SAFE_INTEGER ? 0 : this.emittedEpoch,
         ),
       ),
+      known.trippedBy === undefined ? '' : JSON.stringify(known.trippedBy),
     ]);
     const incarnation = args.at(-1);
     this.store
@@ -382,7 +383,7 @@ export class RedisDriver implements CircuitDriver {
         else this.adoptReply(reply);
       })
       .catch((error: unknown) => {
-        this.store.logger.debug(
+        this.store.logger.warn(
           { err: error, breaker: this.name },
           'rebuilding a lost record failed',
         );

@@ -84,6 +84,8 @@ describe('a record Redis lost', () => {
       await sleep(30);
     }
     expect(states.filter((s) => s.endsWith('closed'))).toEqual([]);
+    // What tripped it survives the rebuild too.
+    expect((await tripped[1].snapshot()).trippedBy?.rule).toBe('failure_rate');
     const warned = [...a.lines, ...b.lines].filter((line) => line.level === LEVEL.warn);
     expect(warned.map((line) => line.msg).join('\n')).toMatch(/lost/);
     await Promise.all([boxA.close(), boxB.close()]);
