@@ -151,6 +151,13 @@ export class DeadlineSlots {
     return this.slots.size;
   }
 
+  /** Slot timers that hold the event loop now (those with a call in flight). */
+  get timersHoldingLoop(): number {
+    let holding = 0;
+    for (const slot of this.slots.values()) if (slot.timer?.hasRef() === true) holding++;
+    return holding;
+  }
+
   /**
    * The box is closed: no timer of these slots holds the event loop any
    * more. Calls still in flight still time out if the process lives on.
