@@ -1,6 +1,6 @@
 import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
 import type { ForceMode, ProbeRefusal } from '../engine/circuit.js';
-import type { CircuitTransition, Outcome, OutcomeCounts } from '../engine/types.js';
+import type { CircuitState, CircuitTransition, Outcome, OutcomeCounts } from '../engine/types.js';
 import type { BreakerKeys } from '../redis/keys.js';
 import type { HeldLock } from '../redis/probe-lock.js';
 import type { ScriptReply, SharedSnapshot } from '../redis/script-reply.js';
@@ -334,16 +334,27 @@ export class RedisDriver implements CircuitDriver {
     this.lastSyncAt = this.store.clock.now();
     this.view = localRecordFrom(snapshot, this.store.offset);
     this.emittedEpoch = snapshot.epoch;
-    if (before !== snapshot.state && snapshot.reason !== '') {
-      this.context.onTransition({
+    this.announceChange(before, snapshot, undefined);
+  }
+
+  /** Tells the breaker that adopting `snapshot` changed this replica's state (and why), if it did. */
+  private announceChange(
+    before: CircuitState,
+    snapshot: SharedSnapshot,
+    maker: string | undefined,
+  ): void {
+    if (before === snapshot.state || snapshot.reason === '') return;
+    this.context.onTransition(
+      {
         from: before,
         to: snapshot.state,
         reason: snapshot.reason,
         epoch: snapshot.epoch,
         at: snapshot.changedAt,
         openUntil: snapshot.openUntil,
-      });
-    }
+      },
+      maker,
+    );
   }
 
   /**
@@ -464,19 +475,11 @@ export class RedisDriver implements CircuitDriver {
     this.emittedEpoch = Number.MAX_SAFE_INTEGER;
     this.adopt(snapshot, transition, this.store.replicaId);
     this.emittedEpoch = snapshot.epoch;
-    if (before !== snapshot.state && snapshot.reason !== '') {
-      this.context.onTransition(
-        {
-          from: before,
-          to: snapshot.state,
-          reason: snapshot.reason,
-          epoch: snapshot.epoch,
-          at: snapshot.changedAt,
-          openUntil: snapshot.openUntil,
-        },
-        transition === undefined ? undefined : this.store.replicaId,
-      );
-    }
+    this.announceChange(
+      before,
+      snapshot,
+      transition === undefined ? undefined : this.store.replicaId,
+    );
   }
 
   /** True while this breaker decides locally. */
