@@ -45,6 +45,9 @@ class Bucket {
   }
 }
 
+/** The last tally before any call: never counted into (the span that selects it is empty). */
+const UNUSED = new Tally();
+
 function add(sums: Map<string, Tally>, replica: string, tally: Tally): void {
   let sum = sums.get(replica);
   if (sum === undefined) sums.set(replica, (sum = new Tally()));
@@ -63,10 +66,20 @@ export class TimeWindow implements OutcomeWindow {
   private ring: (Bucket | undefined)[] | undefined;
   private last: Bucket | undefined;
   private lastReplica = '';
-  private lastTally: Tally | undefined;
+  private lastTally: Tally = UNUSED;
+  /**
+   * The times `[lastFrom, lastTo)` of the last bucket counted into: a call in
+   * that span by the last replica goes to `lastTally` after two comparisons,
+   * with no division (empty span: none yet).
+   */
+  private lastFrom = 0;
+  private lastTo = 0;
   /** The window's sums as of bucket `sumIndex`, kept up to date by every add (NaN: to recompute). */
   private readonly sum = new Tally();
   private sumIndex = Number.NaN;
+  /** The times `[sumFrom, sumTo)` of bucket `sumIndex` (empty span when NaN). */
+  private sumFrom = 0;
+  private sumTo = 0;
 
   constructor(
     windowMs: number,
@@ -76,7 +89,12 @@ export class TimeWindow implements OutcomeWindow {
   }
 
   addOne(replica: string, outcome: Outcome, now: number): void {
-    this.tallyFor(replica, now).addOne(outcome);
+    // The closed path: the same replica in the same bucket as the call before.
+    const tally =
+      now >= this.lastFrom && now < this.lastTo && replica === this.lastReplica
+        ? this.lastTally
+        : this.tallyFor(replica, now);
+    tally.addOne(outcome);
     if (this.sumCovers()) this.sum.addOne(outcome);
   }
 
@@ -92,16 +110,24 @@ export class TimeWindow implements OutcomeWindow {
    */
   private sumCovers(): boolean {
     if (this.last !== undefined && this.last.index === this.sumIndex) return true;
-    this.sumIndex = Number.NaN;
+    this.forgetSums();
     return false;
   }
 
+  private forgetSums(): void {
+    this.sumIndex = Number.NaN;
+    this.sumFrom = this.sumTo = 0;
+  }
+
   sums(now: number): WindowCounts {
-    const current = Math.floor(now / this.bucketMs);
     const sum = this.sum;
+    if (now >= this.sumFrom && now < this.sumTo) return sum;
+    const current = Math.floor(now / this.bucketMs);
     if (current === this.sumIndex) return sum;
     sum.reset();
     this.sumIndex = current;
+    this.sumFrom = current * this.bucketMs;
+    this.sumTo = this.sumFrom + this.bucketMs;
     const ring = this.ring;
     if (ring === undefined) return sum;
     for (const bucket of ring) {
@@ -124,21 +150,17 @@ export class TimeWindow implements OutcomeWindow {
   }
 
   clear(): void {
-    this.sumIndex = Number.NaN;
+    this.forgetSums();
     this.ring = undefined;
     this.last = undefined;
-    this.lastTally = undefined;
+    this.lastTally = UNUSED;
+    this.lastFrom = this.lastTo = 0;
   }
 
   private tallyFor(replica: string, now: number): Tally {
     const index = Math.floor(now / this.bucketMs);
     const last = this.last;
-    if (
-      last !== undefined &&
-      last.index === index &&
-      replica === this.lastReplica &&
-      this.lastTally !== undefined
-    ) {
+    if (last !== undefined && last.index === index && replica === this.lastReplica) {
       return this.lastTally;
     }
     const ring = (this.ring ??= new Array<Bucket | undefined>(this.buckets));
@@ -150,6 +172,8 @@ export class TimeWindow implements OutcomeWindow {
     this.last = bucket;
     this.lastReplica = replica;
     this.lastTally = tally;
+    this.lastFrom = index * this.bucketMs;
+    this.lastTo = this.lastFrom + this.bucketMs;
     return tally;
   }
 }
