@@ -8,13 +8,14 @@
  * its group); `--no-write` never writes it. A case's `alongside` cases (what
  * it is compared with) always run with it.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatNumber } from './lib/format.js';
 import { currentLoad, describeMachine } from './lib/machine.js';
 import type { CaseOutput } from './lib/protocol.js';
-import { renderConsole, renderDocument } from './lib/report.js';
+import { renderConsole, renderDocument, renderFiles } from './lib/report.js';
 import { ResultSet } from './lib/results.js';
 import { endRunningCases, runCaseProcess } from './lib/spawn-case.js';
 import type { BenchCase } from './registry.js';
@@ -131,6 +132,12 @@ async function main(): Promise<number> {
   if (only !== undefined || values['no-write']) {
     process.stderr.write(`${REPORT_PATH} was not written (partial run or --no-write).\n`);
     return 0;
+  }
+  for (const file of renderFiles(input)) {
+    const path = `${ROOT}docs/${file.path}`;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.content);
+    process.stderr.write(`Wrote ${path}\n`);
   }
   writeFileSync(REPORT_PATH, renderDocument(input));
   process.stderr.write(`Wrote ${REPORT_PATH}\n`);
