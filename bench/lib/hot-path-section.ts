@@ -38,7 +38,7 @@ const STEPS: readonly Step[] = [
     label: '+ the state machine and time window (`Circuit.recordOne`)',
     from: CLOCK,
     to: WINDOW,
-    why: 'counts the outcome in its bucket and checks the trip rules on running sums: two comparisons find the bucket, no division while the window holds no failure, nothing allocated',
+    why: 'counts the outcome in its bucket and checks the trip rules on running sums: no failure-rate division while the window holds no failure, nothing allocated',
   },
   {
     label: '+ the rest of breakerbox (in-memory store)',

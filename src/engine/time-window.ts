@@ -45,9 +45,6 @@ class Bucket {
   }
 }
 
-/** The last tally before any call: never counted into (the span that selects it is empty). */
-const UNUSED = new Tally();
-
 function add(sums: Map<string, Tally>, replica: string, tally: Tally): void {
   let sum = sums.get(replica);
   if (sum === undefined) sums.set(replica, (sum = new Tally()));
@@ -66,20 +63,10 @@ export class TimeWindow implements OutcomeWindow {
   private ring: (Bucket | undefined)[] | undefined;
   private last: Bucket | undefined;
   private lastReplica = '';
-  private lastTally: Tally = UNUSED;
-  /**
-   * The times `[lastFrom, lastTo)` of the last bucket counted into: a call in
-   * that span by the last replica goes to `lastTally` after two comparisons,
-   * with no division (empty span: none yet).
-   */
-  private lastFrom = 0;
-  private lastTo = 0;
+  private lastTally: Tally | undefined;
   /** The window's sums as of bucket `sumIndex`, kept up to date by every add (NaN: to recompute). */
   private readonly sum = new Tally();
   private sumIndex = Number.NaN;
-  /** The times `[sumFrom, sumTo)` of bucket `sumIndex` (empty span when NaN). */
-  private sumFrom = 0;
-  private sumTo = 0;
 
   constructor(
     windowMs: number,
@@ -89,12 +76,7 @@ export class TimeWindow implements OutcomeWindow {
   }
 
   addOne(replica: string, outcome: Outcome, now: number): void {
-    // The closed path: the same replica in the same bucket as the call before.
-    const tally =
-      now >= this.lastFrom && now < this.lastTo && replica === this.lastReplica
-        ? this.lastTally
-        : this.tallyFor(replica, now);
-    tally.addOne(outcome);
+    this.tallyFor(replica, now).addOne(outcome);
     if (this.sumCovers()) this.sum.addOne(outcome);
   }
 
@@ -110,24 +92,16 @@ export class TimeWindow implements OutcomeWindow {
    */
   private sumCovers(): boolean {
     if (this.last !== undefined && this.last.index === this.sumIndex) return true;
-    this.forgetSums();
+    this.sumIndex = Number.NaN;
     return false;
   }
 
-  private forgetSums(): void {
-    this.sumIndex = Number.NaN;
-    this.sumFrom = this.sumTo = 0;
-  }
-
   sums(now: number): WindowCounts {
-    const sum = this.sum;
-    if (now >= this.sumFrom && now < this.sumTo) return sum;
     const current = Math.floor(now / this.bucketMs);
+    const sum = this.sum;
     if (current === this.sumIndex) return sum;
     sum.reset();
     this.sumIndex = current;
-    this.sumFrom = current * this.bucketMs;
-    this.sumTo = this.sumFrom + this.bucketMs;
     const ring = this.ring;
     if (ring === undefined) return sum;
     for (const bucket of ring) {
@@ -150,17 +124,21 @@ export class TimeWindow implements OutcomeWindow {
   }
 
   clear(): void {
-    this.forgetSums();
+    this.sumIndex = Number.NaN;
     this.ring = undefined;
     this.last = undefined;
-    this.lastTally = UNUSED;
-    this.lastFrom = this.lastTo = 0;
+    this.lastTally = undefined;
   }
 
   private tallyFor(replica: string, now: number): Tally {
     const index = Math.floor(now / this.bucketMs);
     const last = this.last;
-    if (last !== undefined && last.index === index && replica === this.lastReplica) {
+    if (
+      last !== undefined &&
+      last.index === index &&
+      replica === this.lastReplica &&
+      this.lastTally !== undefined
+    ) {
       return this.lastTally;
     }
     const ring = (this.ring ??= new Array<Bucket | undefined>(this.buckets));
@@ -172,8 +150,6 @@ export class TimeWindow implements OutcomeWindow {
     this.last = bucket;
     this.lastReplica = replica;
     this.lastTally = tally;
-    this.lastFrom = index * this.bucketMs;
-    this.lastTo = this.lastFrom + this.bucketMs;
     return tally;
   }
 }
