@@ -123,7 +123,7 @@ const CORE_GROUPS: readonly BenchGroup[] = [
     id: 'open-path',
     title: 'Open path: a refused call, caught by the caller',
     method:
-      'The breaker is forced open (cockatiel: `isolate()`, opossum: `open()`), then each call is awaited in a sequential loop and its rejection caught; a call that resolves fails the case. A warm-up of 50,000 calls, then 5 timed rounds of 200,000 calls, in 3 fresh processes. The two floors are async functions that throw one preallocated error: at once, or after one `await`.',
+      'The breaker is forced open (cockatiel: `isolate()`, opossum: `open()`), then each call is awaited in a sequential loop and its rejection caught; a call that resolves fails the case. A warm-up of 50,000 calls, then 5 timed rounds of 200,000 calls, in 3 fresh processes, each round timed in the process’s CPU time as in the closed path. The two floors are async functions that throw one preallocated error: at once, or after one `await`.',
     figureHeader: 'ns per rejected call',
     aggregate: 'median',
     decimals: 0,

@@ -134,7 +134,7 @@ function plots(results: ResultSet, stamp: RunStamp): SectionExtra | undefined {
     ([r, b]) => [r * b, Math.min(r * b * 10, r * SCALE_RATE)] as [number, number],
   );
   scaleSeries.push({
-    name: 'bound: min(10/s × breakers, calls/s)',
+    name: 'bound: min(10/s per breaker per replica, calls/s)',
     color: '#7f7f7f',
     dashed: true,
     points: bound,

@@ -33,9 +33,9 @@ export interface Plot {
   readonly caption?: string;
 }
 
-const WIDTH = 720;
+const WIDTH = 800;
 const HEIGHT = 420;
-const MARGIN = { left: 80, right: 200, top: 40, bottom: 80 };
+const MARGIN = { left: 80, right: 280, top: 40, bottom: 80 };
 
 /** Renders `plot` as a standalone SVG document. */
 export function renderSvgPlot(plot: Plot): string {

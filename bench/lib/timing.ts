@@ -37,18 +37,24 @@ export async function timeCalls(body: TimedBody, options: LoopOptions): Promise<
   await loop(options.warmupCalls);
   const samples: number[] = [];
   for (let round = 0; round < options.rounds; round++) {
-    if (options.clock === 'cpu') {
-      const start = process.cpuUsage();
-      await loop(options.calls);
-      const used = process.cpuUsage(start);
-      samples.push(((used.user + used.system) * 1_000) / options.calls);
-    } else {
-      const start = process.hrtime.bigint();
-      await loop(options.calls);
-      samples.push(Number(process.hrtime.bigint() - start) / options.calls);
-    }
+    const stop = startRound(options.clock ?? 'wall');
+    await loop(options.calls);
+    samples.push(stop() / options.calls);
   }
   return samples;
+}
+
+/** Starts timing a round on `clock`; the function returned gives the nanoseconds since. */
+function startRound(clock: 'wall' | 'cpu'): () => number {
+  if (clock === 'cpu') {
+    const start = process.cpuUsage();
+    return () => {
+      const used = process.cpuUsage(start);
+      return (used.user + used.system) * 1_000;
+    };
+  }
+  const start = process.hrtime.bigint();
+  return () => Number(process.hrtime.bigint() - start);
 }
 
 /**
@@ -60,9 +66,9 @@ export async function timeRejections(body: TimedBody, options: LoopOptions): Pro
   await rejectionLoop(body, options.warmupCalls);
   const samples: number[] = [];
   for (let round = 0; round < options.rounds; round++) {
-    const start = process.hrtime.bigint();
+    const stop = startRound(options.clock ?? 'wall');
     await rejectionLoop(body, options.calls);
-    samples.push(Number(process.hrtime.bigint() - start) / options.calls);
+    samples.push(stop() / options.calls);
   }
   return samples;
 }
