@@ -3,10 +3,12 @@ import { resolveBoxOptions } from './box/box-options.js';
 import { BreakerBox } from './box/breaker-box.js';
 import { SafetyGateImpl } from './gate/safety-gate.js';
 import { HealthRegistry } from './health/health-registry.js';
+import { PresenceReport } from './health/presence-report.js';
 import { JobsFeature } from './jobs/jobs-feature.js';
 import { resolveJobsOptions } from './jobs/jobs-options.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
+import type { BreakerStore } from './store/breaker-store.js';
 
 /**
  * Creates a box of breakers. With no `redis` every breaker lives in this
@@ -20,7 +22,7 @@ import { RedisStore } from './store/redis-store.js';
 export async function createBreakerBox(options?: BreakerBoxOptions): Promise<BreakerBox> {
   const resolved = resolveBoxOptions(options);
   const jobsOptions = resolveJobsOptions(resolved.jobs);
-  const store =
+  const store: BreakerStore =
     resolved.redis === undefined
       ? new MemoryStore(resolved.replicaId, resolved.clock, resolved.random)
       : await RedisStore.connect(resolved);
@@ -36,6 +38,9 @@ export async function createBreakerBox(options?: BreakerBoxOptions): Promise<Bre
     );
     const gate = new SafetyGateImpl(health, box.clock, resolved.logger);
     const jobs = new JobsFeature(box, resolved.redis, jobsOptions);
+    const presence = new PresenceReport(box, health, gate, jobs, startedAt);
+    // The first entry is written on a later turn, once the box is built.
+    store.startPresence?.(() => presence.build());
     return { health, gate, jobs };
   });
 }

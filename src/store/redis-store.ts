@@ -20,6 +20,9 @@ import { RedisDriver } from './redis-driver.js';
 import type { SharedStoreServices } from './shared-store-services.js';
 import { ModeController } from './mode-controller.js';
 import { TransitionFeed } from './transition-feed.js';
+import { FleetReader } from './fleet-reader.js';
+import type { ReplicaPresence } from './replica-presence.js';
+import { PresenceWriter } from './replica-presence.js';
 import { inChunks } from '../util/chunks.js';
 
 /** Breakers per pipeline or burst of reads: thousands at once would outrun the command timeout. */
@@ -42,6 +45,9 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   readonly random: RandomSource;
   readonly logger: Logger;
   readonly probeLock: ProbeLock;
+  /** Every breaker of the namespace, for operators' views (the dashboard). */
+  readonly fleet: FleetReader;
+  private presence: PresenceWriter | undefined;
   private readonly drivers = new Map<string, RedisDriver>();
   private readonly dirty = new Set<RedisDriver>();
   private readonly feed: TransitionFeed;
@@ -74,11 +80,19 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       options.commandTimeoutMs,
     );
     defineScripts(connections.command);
+    this.fleet = new FleetReader(
+      connections.command,
+      options.namespace,
+      this.channel,
+      options.replicaId,
+      this.logger,
+    );
     this.feed = new TransitionFeed(connections.subscriber, this.channel, this.logger, {
       onMessage: (message) => {
         this.drivers
           .get(message.name)
           ?.adoptPublished(message.snapshot, message.transition, message.replicaId);
+        this.fleet.deliver(message);
       },
       onResubscribed: () => {
         this.sweep(true);
@@ -161,6 +175,20 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
         'redis may evict breaker records under memory pressure: use noeviction or a volatile-* policy (docs/redis-requirements.md)',
       );
     }
+  }
+
+  startPresence(source: () => ReplicaPresence): void {
+    if (this.closed || this.presence !== undefined || this.options.presenceIntervalMs === 0) return;
+    this.presence = new PresenceWriter(
+      this.connections.command,
+      this.options.namespace,
+      this.options.replicaId,
+      this.options.presenceIntervalMs,
+      source,
+      () => this.mode === 'shared',
+      this.logger,
+    );
+    this.presence.start();
   }
 
   createDriver(options: ResolvedBreakerOptions, context: DriverContext): CircuitDriver {
@@ -258,6 +286,8 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     clearInterval(this.sweepTimer);
     onStage?.('flush');
     if (this.mode === 'shared') await this.flush().catch(() => undefined);
+    // Gone from operators' views at once rather than when the entry expires.
+    await this.presence?.stop();
     onStage?.('release_probe_locks');
     for (const driver of this.drivers.values()) driver.releaseAll();
     onStage?.('unsubscribe');
