@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { validateName } from '../util/names.js';
+import { isValidName } from '../util/names.js';
 import { replicaKeyPrefix } from './keys.js';
 
 /** What one pass of SCAN found in a namespace. */
@@ -39,18 +39,9 @@ export async function scanNamespace(client: Redis, namespace: string): Promise<N
         replicaKeys.add(key);
       } else if (key.startsWith(recordPrefix) && key.endsWith(recordSuffix)) {
         const name = key.slice(recordPrefix.length, -recordSuffix.length);
-        if (isBreakerName(name)) breakers.add(name);
+        if (isValidName(name)) breakers.add(name);
       }
     }
   } while (cursor !== '0');
   return { breakers: [...breakers].sort(), replicaKeys: [...replicaKeys].sort(), scans };
-}
-
-function isBreakerName(name: string): boolean {
-  try {
-    validateName(name);
-    return true;
-  } catch {
-    return false;
-  }
 }
