@@ -109,7 +109,8 @@ const loggerSchema = z.custom<Logger | false>(
   },
 );
 
-const schema = z.strictObject({
+/** The schema box options are checked with (docs/options.md lists every key; a test checks it). */
+export const boxOptionsSchema = z.strictObject({
   redis: z.unknown().optional(),
   namespace: z.string().optional(),
   replicaId: z.string().optional(),
@@ -151,7 +152,7 @@ const schema = z.strictObject({
  * @throws InvalidBreakerOptions listing every bad option (the first in `option`/`value`)
  */
 export function resolveBoxOptions(input: BreakerBoxOptions | undefined): ResolvedBoxOptions {
-  const checked = checkOptions(schema, input ?? {}, '');
+  const checked = checkOptions(boxOptionsSchema, input ?? {}, '');
   const issues = [...checked.issues];
   const namespace = validated(issues, 'namespace', () =>
     validateName(checked.data?.namespace ?? input?.namespace ?? 'breakerbox', 'namespace'),
