@@ -21,6 +21,8 @@ import { FleetListing, READ_TTL_MS } from '../src/fastify/fleet-listing.js';
 import { defineScripts } from '../src/redis/scripts.js';
 import { replicaKeyPrefix } from '../src/redis/keys.js';
 import { FleetReader } from '../src/store/fleet-reader.js';
+import { resolveBreakerOptions } from '../src/breaker/resolve-breaker-options.js';
+import { scriptConfig } from '../src/redis/script-args.js';
 import { startRedis, stopAllRedis } from '../test/harness/index.js';
 import { openSse } from '../test/dashboard/sse-client.js';
 import { commandCounts } from './lib/redis.js';
@@ -84,7 +86,14 @@ const dbsize = await admin.dbsize();
 
 const client = server.client();
 defineScripts(client);
-const reader = new FleetReader(client, NS, `${NS}:transitions`, 'bench', silent);
+const reader = new FleetReader(
+  client,
+  NS,
+  `${NS}:transitions`,
+  'bench',
+  silent,
+  scriptConfig(resolveBreakerOptions(undefined).circuit),
+);
 
 const lines: string[] = [];
 const out = (line = '') => {

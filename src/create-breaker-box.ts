@@ -6,6 +6,8 @@ import { HealthRegistry } from './health/health-registry.js';
 import { PresenceReport } from './health/presence-report.js';
 import { JobsFeature } from './jobs/jobs-feature.js';
 import { resolveJobsOptions } from './jobs/jobs-options.js';
+import { resolveBreakerOptions } from './breaker/resolve-breaker-options.js';
+import { scriptConfig } from './redis/script-args.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
 import type { BreakerStore } from './store/breaker-store.js';
@@ -25,7 +27,7 @@ export async function createBreakerBox(options?: BreakerBoxOptions): Promise<Bre
   const store: BreakerStore =
     resolved.redis === undefined
       ? new MemoryStore(resolved.replicaId, resolved.clock, resolved.random)
-      : await RedisStore.connect(resolved);
+      : await RedisStore.connect(resolved, scriptConfig(resolveBreakerOptions(undefined).circuit));
   const startedAt = resolved.clock.now();
   return new BreakerBox(resolved, store, (box) => {
     const health = new HealthRegistry(

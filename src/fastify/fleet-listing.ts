@@ -7,6 +7,9 @@ export const LIST_TTL_MS = 5_000;
 /** How long read records are reused: every page and every tick within it share one read. */
 export const READ_TTL_MS = 1_000;
 
+/** What the listing reads through (a {@link FleetReader}). */
+export type FleetSource = Pick<FleetReader, 'list' | 'records' | 'presences'>;
+
 /** The namespace as last read: every record, every live replica. */
 export interface FleetRead {
   readonly records: ReadonlyMap<string, FleetRecord>;
@@ -34,7 +37,7 @@ export class FleetListing {
   private reading: Promise<FleetRead> | undefined;
 
   constructor(
-    private readonly fleet: FleetReader,
+    private readonly fleet: FleetSource,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -53,10 +56,8 @@ export class FleetListing {
   adopt(message: TransitionMessage): void {
     const current = this.current;
     if (current === undefined) return;
-    if (!this.names.includes(message.name)) {
-      this.names = [...this.names, message.name].sort();
-      this.listedAt = Number.NEGATIVE_INFINITY;
-    }
+    // A breaker created since the last SCAN: read from now on, without waiting for the next one.
+    if (!this.names.includes(message.name)) this.names = [...this.names, message.name].sort();
     const known = current.records.get(message.name);
     if (known !== undefined && known.snapshot.epoch > message.snapshot.epoch) return;
     const records = new Map(current.records);

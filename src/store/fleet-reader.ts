@@ -1,11 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { resolveBreakerOptions } from '../breaker/resolve-breaker-options.js';
 import type { Listener, Unsubscribe } from '../events/typed-events.js';
 import { breakerKeys } from '../redis/keys.js';
 import type { NamespaceKeys } from '../redis/namespace-scan.js';
 import { scanNamespace } from '../redis/namespace-scan.js';
-import { mutationArgs, scriptConfig } from '../redis/script-args.js';
+import { mutationArgs } from '../redis/script-args.js';
 import type { SharedSnapshot } from '../redis/script-reply.js';
 import { parseScriptReply, ResultCode } from '../redis/script-reply.js';
 import { inChunks } from '../util/chunks.js';
@@ -38,8 +37,6 @@ export type FleetForceMode = 'open' | 'closed' | 'reset';
  */
 export class FleetReader {
   private readonly listeners = new Set<Listener<TransitionMessage>>();
-  private readonly defaultConfig = scriptConfig(resolveBreakerOptions(undefined).circuit);
-
   constructor(
     private readonly client: Redis,
     /** The namespace read. */
@@ -47,6 +44,8 @@ export class FleetReader {
     private readonly channel: string,
     private readonly replicaId: string,
     private readonly logger: Logger,
+    /** The scripts' config JSON of a breaker with default options: used for a record with none stored. */
+    private readonly defaultConfig: string,
   ) {}
 
   /** One SCAN pass over the namespace: breaker names and replica presence keys. */

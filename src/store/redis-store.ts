@@ -69,6 +69,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private constructor(
     private readonly connections: RedisConnections,
     private readonly options: ResolvedBoxOptions,
+    defaultConfig: string,
   ) {
     this.channel = transitionsChannel(options.namespace);
     this.replicaId = options.replicaId;
@@ -87,6 +88,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       this.channel,
       options.replicaId,
       this.logger,
+      defaultConfig,
     );
     this.feed = new TransitionFeed(connections.subscriber, this.channel, this.logger, {
       onMessage: (message) => {
@@ -136,17 +138,19 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
 
   /**
    * Connects to Redis and subscribes to the transitions channel.
+   * `defaultConfig` is the scripts' config of a breaker with default options
+   * (the fleet reader's fallback for a record with none stored).
    * @throws InvalidBreakerOptions for a malformed `redis` option
    * @throws RedisUnavailable when Redis cannot be reached
    */
-  static async connect(options: ResolvedBoxOptions): Promise<RedisStore> {
+  static async connect(options: ResolvedBoxOptions, defaultConfig: string): Promise<RedisStore> {
     if (options.redis === undefined) throw new Error('RedisStore.connect needs a redis option');
     const connections = await connectRedis(options.redis, {
       commandTimeoutMs: options.commandTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs,
       replicaId: options.replicaId,
     });
-    const store = new RedisStore(connections, options);
+    const store = new RedisStore(connections, options, defaultConfig);
     try {
       await store.feed.start();
       await store.checkEvictionPolicy();
