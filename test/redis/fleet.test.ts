@@ -5,6 +5,7 @@
  * read with their stored config by a box that never created them, and the
  * force script run for a breaker only another box has.
  */
+import { Worker } from 'bullmq';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -15,6 +16,7 @@ import breakerboxFastify from '../../src/fastify/index.js';
 import { dashboardView } from '../../src/fastify/dashboard-view.js';
 import { FleetListing } from '../../src/fastify/fleet-listing.js';
 import { replicaKey } from '../../src/redis/keys.js';
+import type { ReplicaPresence } from '../../src/store/replica-presence.js';
 import type { RedisProcess } from '../harness/index.js';
 import { startRedis, stopAllRedis, waitUntil } from '../harness/index.js';
 import { failCalls, succeedCalls } from '../unit/helpers.js';
@@ -77,6 +79,43 @@ describe('the fleet: presence, listing, reads and overrides of breakers another 
     expect(await redis.exists(replicaKey('presence', 'quiet'))).toBe(0);
     await a.close();
     expect(await redis.exists(key)).toBe(0);
+  });
+
+  it("the presence entry shows a bound worker paused while its dependency is open, and the breakers' rates", async () => {
+    const redis = server.client();
+    const a = await box('workers', 'replica-w');
+    const dep = a.breaker('dep');
+    const worker = new Worker('presence-jobs', () => Promise.resolve('ok'), {
+      connection: server.client({ maxRetriesPerRequest: null }),
+    });
+    try {
+      await a.bindWorker(worker, { dependencies: ['dep'] }).ready;
+      await succeedCalls(dep, 5);
+      await dep.forceOpen();
+      const entry = await waitUntil(
+        async () => {
+          const raw = await redis.get(replicaKey('workers', 'replica-w'));
+          const parsed = raw === null ? undefined : (JSON.parse(raw) as ReplicaPresence);
+          return parsed?.workers[0]?.paused === true && parsed;
+        },
+        { ...WAIT, description: 'the presence entry with the worker paused' },
+      );
+      expect(entry.workers).toEqual([
+        { queue: 'presence-jobs', dependencies: ['dep'], paused: true },
+      ]);
+      await dep.reset();
+      await waitUntil(
+        async () => {
+          const raw = await redis.get(replicaKey('workers', 'replica-w'));
+          const first =
+            raw === null ? undefined : (JSON.parse(raw) as ReplicaPresence).workers.at(0);
+          return first !== undefined && !first.paused;
+        },
+        { ...WAIT, description: 'the worker running again in the presence entry' },
+      );
+    } finally {
+      await worker.close();
+    }
   });
 
   it('a box lists, reads and forces a breaker only another box created', async () => {
