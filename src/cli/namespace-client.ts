@@ -1,10 +1,11 @@
 import { hostname, userInfo } from 'node:os';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createBreakerBox } from '../create-breaker-box.js';
 import type { BreakerBox } from '../box/breaker-box.js';
 import type { Breaker } from '../breaker/breaker.js';
 import { connectRedis } from '../redis/connect.js';
+import type { RedisClient } from '../redis/connection-option.js';
+import { scanKeys } from '../redis/scan-keys.js';
 import type { RedisConnections } from '../redis/connect.js';
 import { breakerKeys, transitionsChannel } from '../redis/keys.js';
 import { inChunks } from '../util/chunks.js';
@@ -84,7 +85,7 @@ export class NamespaceClient {
   }
 
   /** The connection dedicated to pub/sub (for `watch`). */
-  get subscriber(): Redis {
+  get subscriber(): RedisClient {
     return this.connections.subscriber;
   }
 
@@ -98,23 +99,13 @@ export class NamespaceClient {
     const prefix = `${this.namespace}:{`;
     const suffix = '}:state';
     const found = new Set<string>();
-    await guardRedis(this.target, async () => {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.connections.command.scan(
-          cursor,
-          'MATCH',
-          `${prefix}*${suffix}`,
-          'COUNT',
-          1_000,
-        );
-        cursor = next;
-        for (const key of keys) {
-          const name = key.slice(prefix.length, -suffix.length);
-          if (isBreakerName(name)) found.add(name);
-        }
-      } while (cursor !== '0');
-    });
+    const keys = await guardRedis(this.target, () =>
+      scanKeys(this.connections.command, `${prefix}*${suffix}`),
+    );
+    for (const key of keys) {
+      const name = key.slice(prefix.length, -suffix.length);
+      if (isBreakerName(name)) found.add(name);
+    }
     return [...found].sort();
   }
 

@@ -21,6 +21,13 @@ import type { SharedStoreServices } from './shared-store-services.js';
 import { ModeController } from './mode-controller.js';
 import { TransitionFeed } from './transition-feed.js';
 import { inChunks } from '../util/chunks.js';
+import { groupByNode, pingAll } from '../redis/node-groups.js';
+
+/** One driver's outcomes, taken for a flush. */
+interface FlushBatch {
+  readonly driver: RedisDriver;
+  readonly batch: ReturnType<RedisDriver['takeBatch']>;
+}
 
 /** Breakers per pipeline or burst of reads: thousands at once would outrun the command timeout. */
 const CHUNK = 256;
@@ -86,9 +93,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     });
     this.controller = new ModeController(
       {
-        ping: async () => {
-          await connections.command.ping();
-        },
+        ping: () => pingAll(connections.command),
         isConnectionReady: () => connections.command.status === 'ready',
         goLocal: () => {
           for (const driver of this.drivers.values()) driver.goLocal();
@@ -306,10 +311,23 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     return taken;
   }
 
-  /** One pipeline of record calls; answers the first failure, after putting failed batches back. */
+  /**
+   * One pipeline of record calls per node (one in all on a single Redis);
+   * answers the first failure, after putting failed batches back.
+   */
   private async flushChunk(drivers: readonly RedisDriver[]): Promise<unknown> {
     const batches = this.takeBatches(drivers);
-    if (batches.length === 0) return undefined;
+    const groups = groupByNode(
+      this.connections.command,
+      batches,
+      ({ driver }) => driver.scriptKeys[0] ?? driver.name,
+    );
+    const failures = await Promise.all(groups.map((group) => this.flushGroup(group)));
+    return failures.find((failure) => failure !== undefined);
+  }
+
+  /** One pipeline of record calls, all to one node. */
+  private async flushGroup(batches: readonly FlushBatch[]): Promise<unknown> {
     const pipeline = this.connections.command.pipeline();
     for (const { driver, batch } of batches) {
       pipeline.breakerboxRecordV1(...driver.scriptKeys, ...batch.args);
@@ -344,9 +362,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   }
 
   /** Each driver's batch; one that cannot be built is logged and skipped, never stranding the others. */
-  private takeBatches(
-    drivers: readonly RedisDriver[],
-  ): { driver: RedisDriver; batch: ReturnType<RedisDriver['takeBatch']> }[] {
+  private takeBatches(drivers: readonly RedisDriver[]): FlushBatch[] {
     const batches = [];
     for (const driver of drivers) {
       try {
