@@ -3,6 +3,19 @@ import type { RedisProcess } from './redis-process.js';
 import type { ClusterNodeView, RedisCluster } from './cluster.js';
 import { waitUntil } from './wait.js';
 
+/** The slot ranges at the end of a `CLUSTER NODES` line (migrating `[…]` entries skipped). */
+function slotsOf(line: string): [number, number][] {
+  return line
+    .split(' ')
+    .slice(8)
+    .filter((range) => range.length > 0 && !range.startsWith('['))
+    .map((range) => {
+      const bounds = range.split('-').map(Number);
+      const from = bounds[0];
+      return [from, bounds.length > 1 ? (bounds[1]) : from];
+    });
+}
+
 /** Parses `CLUSTER NODES` (one line per node: id addr flags master … slots…). */
 export function parseClusterNodes(text: string): ClusterNodeView[] {
   return text
@@ -10,32 +23,22 @@ export function parseClusterNodes(text: string): ClusterNodeView[] {
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => {
-      const [id = '', addr = '', flags = '', master = '-', , , , , ...slots] = line.split(' ');
+      const fields = line.split(' ');
+      const [id, addr, flags, master] = [0, 1, 2, 3].map((i) => fields.at(i) ?? '') as [
+        string,
+        string,
+        string,
+        string,
+      ];
       const flagList = flags.split(',');
-      const slotCount = slots.reduce((sum, range) => {
-        if (range.startsWith('[')) return sum;
-        const [from, to] = range.split('-').map(Number);
-        return sum + (to === undefined ? 1 : to - (from ?? to) + 1);
-      }, 0);
       return {
         id,
-        address: addr.split('@')[0] ?? addr,
+        address: addr.split('@', 1).join(''),
         role: flagList.includes('master') ? 'master' : 'replica',
         failing: flagList.includes('fail') || flagList.includes('fail?'),
-        masterId: master === '-' ? undefined : master,
-        slotCount,
+        masterId: master === '-' || master === '' ? undefined : master,
+        slotCount: slotsOf(line).reduce((sum, [from, to]) => sum + to - from + 1, 0),
       } satisfies ClusterNodeView;
-    });
-}
-
-function slotsOf(line: string): [number, number][] {
-  return line
-    .split(' ')
-    .slice(8)
-    .filter((range) => !range.startsWith('['))
-    .map((range) => {
-      const [from, to] = range.split('-').map(Number);
-      return [from ?? 0, to ?? from ?? 0];
     });
 }
 
@@ -63,7 +66,7 @@ export function failoverHelpers(
   const masterOfSlot = async (slot: number): Promise<RedisProcess> => {
     const text = await rawNodes();
     for (const line of text.trim().split('\n')) {
-      const view = parseClusterNodes(line)[0];
+      const view = parseClusterNodes(line).at(0);
       if (view?.role !== 'master' || view.failing) continue;
       if (slotsOf(line).some(([from, to]) => slot >= from && slot <= to)) {
         const process = byAddress(view.address);
