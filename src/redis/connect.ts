@@ -94,7 +94,7 @@ export async function connectRedis(
   try {
     // ioredis's own connectTimeout covers the TCP connect only; a hung server
     // would hold the ready check for longer.
-    await Promise.race([Promise.all([command.connect(), subscriber.connect()]), deadline]);
+    await Promise.race([Promise.all([whenReady(command), whenReady(subscriber)]), deadline]);
     // ioredis only emits an 'error' when the SELECT of a `/db` index fails, and
     // goes on in db 0: select again and fail on it.
     const db = command instanceof Redis ? (command.options.db ?? 0) : 0;
@@ -158,6 +158,26 @@ function openCommand(
     option,
     'must be a redis:// URL, ioredis options, an ioredis Redis or Cluster, or { cluster: [startup nodes] }',
   );
+}
+
+/**
+ * Connects and resolves once the connection is ready. A Cluster whose ready
+ * check fails (its `CLUSTER INFO` timed out on a loaded machine) reconnects on
+ * its own and drops the promise of `connect()`, which then never settles:
+ * its `ready` event is what tells.
+ */
+function whenReady(client: RedisClient): Promise<void> {
+  if (client instanceof Redis) return client.connect();
+  return new Promise<void>((resolve, reject) => {
+    const onReady = (): void => {
+      resolve();
+    };
+    client.once('ready', onReady);
+    client.connect().then(resolve, (error: unknown) => {
+      client.off('ready', onReady);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
 }
 
 function ignore(): void {
