@@ -12,7 +12,7 @@ function slotsOf(line: string): [number, number][] {
     .map((range) => {
       const bounds = range.split('-').map(Number);
       const from = bounds[0];
-      return [from, bounds.length > 1 ? (bounds[1]) : from];
+      return [from, bounds.length > 1 ? bounds[1] : from];
     });
 }
 
