@@ -30,9 +30,13 @@ const clusterNodesSchema = z.strictObject({
     .optional(),
 });
 
-/** True when `value` looks like `{ cluster: [...] }` (then it must pass {@link parseClusterNodes}). */
+/**
+ * True when `value` is a plain object with its own `cluster` key (then it must
+ * pass {@link parseClusterNodes}). Own key: an ioredis `Redis` has a
+ * `cluster` method (the CLUSTER command) on its prototype.
+ */
 export function isClusterNodesOption(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && 'cluster' in value;
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, 'cluster');
 }
 
 /**

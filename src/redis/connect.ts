@@ -141,7 +141,9 @@ function openCommand(
   }
   const overrides = failFast(settings);
   if (typeof option === 'string') {
-    return { command: new Redis(option, overrides), target: describeUrl(option) };
+    // describeUrl first: it throws InvalidBreakerOptions where ioredis would throw a TypeError.
+    const target = describeUrl(option);
+    return { command: new Redis(option, overrides), target };
   }
   if (option instanceof Redis) {
     return { command: option.duplicate(overrides), target: describeOptions(option.options) };
