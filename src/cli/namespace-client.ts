@@ -6,15 +6,15 @@ import type { Breaker } from '../breaker/breaker.js';
 import { connectRedis } from '../redis/connect.js';
 import type { RedisClient, RedisConnectionOption } from '../redis/connection-option.js';
 import { clusterFromUrl } from './cluster-url.js';
-import { scanKeys } from '../redis/scan-keys.js';
 import type { RedisConnections } from '../redis/connect.js';
 import { breakerKeys, transitionsChannel } from '../redis/keys.js';
+import { scanNamespace } from '../redis/namespace-scan.js';
 import { inChunks } from '../util/chunks.js';
 import { validateName } from '../util/names.js';
 import { CliError } from './cli-error.js';
 import type { FleetBreaker } from './fleet-breaker.js';
 import { fleetBreaker } from './fleet-breaker.js';
-import { optionsFromStoredConfig } from './stored-config.js';
+import { optionsFromStoredConfig } from '../store/stored-config.js';
 import { guardRedis } from './redis-guard.js';
 
 /** Breakers read at once: thousands would outrun the command timeout. */
@@ -73,6 +73,8 @@ export class NamespaceClient {
         logger: pino({ level: 'silent' }),
         commandTimeoutMs: COMMAND_TIMEOUT_MS,
         connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        // The CLI is no replica: the dashboard must not list it.
+        presenceIntervalMs: 0,
       });
     } catch (error) {
       connections.command.disconnect();
@@ -97,19 +99,12 @@ export class NamespaceClient {
     return transitionsChannel(this.namespace);
   }
 
-  /** Names of every breaker with a record in the namespace, sorted (SCAN over `<ns>:{*}:state`). */
+  /** Names of every breaker with a record in the namespace, sorted (one SCAN pass over `<ns>:*`). */
   async names(): Promise<string[]> {
-    const prefix = `${this.namespace}:{`;
-    const suffix = '}:state';
-    const found = new Set<string>();
-    const keys = await guardRedis(this.target, () =>
-      scanKeys(this.connections.command, `${prefix}*${suffix}`),
+    const found = await guardRedis(this.target, () =>
+      scanNamespace(this.connections.command, this.namespace),
     );
-    for (const key of keys) {
-      const name = key.slice(prefix.length, -suffix.length);
-      if (isBreakerName(name)) found.add(name);
-    }
-    return [...found].sort();
+    return [...found.breakers];
   }
 
   /**
@@ -193,14 +188,5 @@ export class NamespaceClient {
       'REDIS_UNREACHABLE',
       `Redis at ${this.target} stopped answering; nothing could be read or changed reliably`,
     );
-  }
-}
-
-function isBreakerName(name: string): boolean {
-  try {
-    validateName(name);
-    return true;
-  } catch {
-    return false;
   }
 }

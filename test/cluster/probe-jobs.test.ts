@@ -60,7 +60,7 @@ describe('probe jobs on a Redis Cluster', () => {
       'probe jobs to close it with no traffic',
     );
 
-    const queueKeys = await scanKeys(client, `{${NAMESPACE}}:*`);
+    const queueKeys = (await scanKeys(client, `{${NAMESPACE}}:*`)).keys;
     expect(queueKeys.length).toBeGreaterThan(0);
     const slots = new Set(
       await Promise.all(queueKeys.map((key) => client.cluster('KEYSLOT', key))),

@@ -80,7 +80,7 @@ describe('shared breakers on a Redis Cluster', () => {
         .call(() => Promise.resolve(1))
         .catch(() => undefined);
     await waitUntil(
-      async () => (await scanKeys(client, `${NAMESPACE}:{*}:state`)).length === NAMES.length,
+      async () => (await scanKeys(client, `${NAMESPACE}:{*}:state`)).keys.length === NAMES.length,
       {
         timeoutMs: 15_000,
         description: 'every breaker to have a record',
