@@ -100,6 +100,27 @@ describe('shared breakers on a Redis Cluster', () => {
     for (const count of perMaster) expect(count).toBeGreaterThan(0);
   });
 
+  it('lists the namespace for the dashboard from every master: names, records, replicas', async () => {
+    const fleet = box(1).fleet;
+    if (fleet === undefined) throw new Error('a Redis box has a fleet reader');
+    await waitUntil(
+      async () => {
+        const listed = await fleet.list();
+        return listed.breakers.length === NAMES.length && listed.replicaKeys.length >= 3;
+      },
+      { timeoutMs: 20_000, description: 'every breaker and replica to be listed' },
+    );
+    const listed = await fleet.list();
+    expect([...listed.breakers].sort()).toEqual([...NAMES].sort());
+    const records = await fleet.records(listed.breakers);
+    expect(records).toHaveLength(NAMES.length);
+    expect(
+      records.filter((record) => record.snapshot.state === 'open').length,
+    ).toBeGreaterThanOrEqual(12);
+    const presences = await fleet.presences(listed.replicaKeys);
+    expect(presences.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('keeps every key of one breaker on one node (one hash tag)', async () => {
     const keys = breakerKeys(NAMESPACE, NAMES.at(0) ?? '');
     const slots = await Promise.all(
