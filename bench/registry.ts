@@ -17,6 +17,7 @@ import {
 import { hotPathBreakdown } from './lib/hot-path-section.js';
 import type { SectionRenderer } from './lib/sections.js';
 import { redisRates } from './groups/redis-rates.js';
+import { clusterPubSubTable } from './lib/cluster-tables.js';
 
 /** The groups of the report, in order. */
 export type GroupId =
@@ -30,6 +31,8 @@ export type GroupId =
   | 'redis-outage-latency'
   | 'redis-outage-modes'
   | 'redis-rates'
+  | 'redis-cluster'
+  | 'redis-cluster-pubsub'
   | 'ops';
 
 /**
@@ -197,6 +200,26 @@ const CORE_GROUPS: readonly BenchGroup[] = [
     aggregate: 'median',
     decimals: 1,
     table: outageModesTable,
+  },
+  {
+    id: 'redis-cluster',
+    title: 'Trip propagation on Redis Cluster vs one Redis: 8 replicas',
+    method:
+      'The trip-propagation trials above (8 replica processes, one breaker, A trips it, every replica stamps its opening on the shared clock; 5 warm-up trials left out), run twice in the same bench run: on one redis-server, and on a local Redis Cluster of three masters and three replicas (`redis-cli --cluster create … --cluster-replicas 1`, every node on loopback, the boxes given `{ cluster: startupNodes }`). On the cluster the record script runs on the master of the breaker’s slot and its `PUBLISH` is broadcast over the cluster bus to every node; each replica’s subscriber sits on whichever node ioredis picked. The figure is the p99 over trials of the last replica’s stamp minus A’s.',
+    figureHeader: 'p99 ms',
+    aggregate: 'median',
+    decimals: 2,
+    table: propagationTable,
+  },
+  {
+    id: 'redis-cluster-pubsub',
+    title: 'Redis Cluster pub/sub: plain PUBLISH vs sharded SPUBLISH',
+    method:
+      'The transport alone, without breakerbox, on a local cluster of three masters and three replicas: 8 ioredis `Cluster` subscribers in one process listen on `{bench}:transitions` (`SUBSCRIBE`, or `SSUBSCRIBE` with `shardedSubscribers: true`), a publisher `Cluster` client sends a message every 2 ms (500 messages), and each subscriber stamps its arrival on the publisher’s clock (one process: the 8 subscribers share one event loop, alike for both modes). The figure is the p99 over messages of the last subscriber’s arrival. Then 20,000 messages in awaited batches of 100, with the `CLUSTER INFO` bus counters (`cluster_stats_messages_publish_sent`, `…_publishshard_sent`) and `INFO cpu` (`used_cpu_sys` + `used_cpu_user`) summed over the 6 nodes before and after: bus messages and node CPU per publish (the CPU includes the nodes’ own background work over the same seconds).',
+    figureHeader: 'p99 ms',
+    aggregate: 'median',
+    decimals: 2,
+    table: clusterPubSubTable,
   },
   {
     id: 'ops',
@@ -445,6 +468,34 @@ const CORE_CASES: readonly BenchCase[] = [
       holdMs: 25,
     },
     300_000,
+  ),
+  redisCase(
+    'redis-cluster/single',
+    'one redis-server, 8 replicas, 100 trials',
+    { file: 'cases/redis-cluster.ts', variant: 'single' },
+    { replicas: 8, trials: 100, warmupTrials: 5 },
+    180_000,
+  ),
+  redisCase(
+    'redis-cluster/cluster',
+    'Redis Cluster (3 masters + 3 replicas), 8 replicas, 100 trials',
+    { file: 'cases/redis-cluster.ts', variant: 'cluster' },
+    { replicas: 8, trials: 100, warmupTrials: 5 },
+    240_000,
+  ),
+  redisCase(
+    'redis-cluster-pubsub/plain',
+    'plain `PUBLISH` / `SUBSCRIBE` (what breakerbox uses)',
+    { file: 'cases/redis-cluster.ts', variant: 'pubsub-plain' },
+    { subscribers: 8, trials: 500, gapMs: 2, costMessages: 20_000 },
+    180_000,
+  ),
+  redisCase(
+    'redis-cluster-pubsub/sharded',
+    'sharded `SPUBLISH` / `SSUBSCRIBE`',
+    { file: 'cases/redis-cluster.ts', variant: 'pubsub-sharded' },
+    { subscribers: 8, trials: 500, gapMs: 2, costMessages: 20_000 },
+    180_000,
   ),
   redisCase(
     'redis-outage-latency/steady',

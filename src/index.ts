@@ -20,7 +20,7 @@ export type {
 export { LEGAL_TRANSITIONS, isLegalTransition } from './engine/transition-table.js';
 export type { StoreMode } from './store/circuit-driver.js';
 export type { Clock, RandomSource } from './util/clock.js';
-export type { RedisConnectionOption } from './redis/connection-option.js';
+export type { RedisClusterNodes, RedisConnectionOption } from './redis/connection-option.js';
 export type * from './box/box-features.js';
 export { delayWhenRefused } from './jobs/delay-when-refused.js';
 export type { DelayWhenRefusedOptions } from './jobs/delay-when-refused.js';

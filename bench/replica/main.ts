@@ -201,7 +201,8 @@ async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
   const config = readConfig();
   const box = await createBreakerBox({
-    redis: config.redisUrl,
+    redis:
+      config.clusterNodes === undefined ? config.redisUrl : { cluster: [...config.clusterNodes] },
     namespace: config.namespace,
     replicaId: config.replicaId,
     logger: pino({ level: 'silent' }),
@@ -210,6 +211,7 @@ async function main(): Promise<void> {
     ...(config.refreshIntervalMs === undefined
       ? {}
       : { refreshIntervalMs: config.refreshIntervalMs }),
+    ...(config.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: config.connectTimeoutMs }),
   });
   const breakers = new Map<string, Breaker>();
   for (const [name, options] of Object.entries(config.breakers)) {

@@ -15,11 +15,15 @@ export type PlainBreakerOptions = Omit<BreakerOptions, 'fallback' | 'isFailure' 
 /** How a replica builds its box. */
 export interface ReplicaConfig {
   readonly redisUrl: string;
+  /** When set, the box connects to this Redis Cluster (startup nodes) instead of `redisUrl`. */
+  readonly clusterNodes?: readonly { readonly host: string; readonly port: number }[];
   readonly replicaId: string;
   readonly namespace: string;
   readonly flushIntervalMs?: number;
   readonly commandTimeoutMs?: number;
   readonly refreshIntervalMs?: number;
+  /** How long the box waits for Redis at start (8 processes connecting to a cluster at once take a while). */
+  readonly connectTimeoutMs?: number;
   /** The breakers to create at start, by name. */
   readonly breakers: Readonly<Record<string, PlainBreakerOptions>>;
 }

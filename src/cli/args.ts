@@ -26,6 +26,8 @@ export interface CommandLine {
   readonly version: boolean;
   readonly json: boolean;
   readonly redis: string | undefined;
+  /** `--redis` is one startup node of a Redis Cluster. */
+  readonly cluster: boolean;
   readonly namespace: string | undefined;
   readonly for: string | undefined;
   readonly create: boolean;
@@ -38,6 +40,7 @@ const OPTIONS = {
   version: { type: 'boolean' },
   json: { type: 'boolean' },
   redis: { type: 'string' },
+  cluster: { type: 'boolean' },
   namespace: { type: 'string', short: 'n' },
   for: { type: 'string' },
   create: { type: 'boolean' },
@@ -72,6 +75,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     version: values.version === true,
     json: values.json === true,
     redis: values.redis,
+    cluster: values.cluster === true,
     namespace: values.namespace,
     for: values.for,
     create: values.create === true,

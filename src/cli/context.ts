@@ -12,6 +12,8 @@ export interface CommandContext {
   readonly output: Output;
   /** The Redis URL: `--redis`, else `$REDIS_URL`, else `redis://127.0.0.1:6379`. */
   readonly redis: string;
+  /** `--cluster`: the URL names one startup node of a Redis Cluster. */
+  readonly cluster: boolean;
   /** The namespace: `--namespace`, else `$BREAKERBOX_NAMESPACE`, else `breakerbox`. */
   readonly namespace: string;
 }

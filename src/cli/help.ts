@@ -14,6 +14,7 @@ Commands:
 
 Options:
   --redis <url>           Redis to read (default: $REDIS_URL, else redis://127.0.0.1:6379)
+  --cluster               --redis is one startup node of a Redis Cluster
   -n, --namespace <ns>    the box's namespace (default: $BREAKERBOX_NAMESPACE, else breakerbox)
   --json                  machine-readable output (watch: one JSON object per line)
   --for <duration>        trip: how long to stay forced open (500ms, 30s, 5m, 2h; up to 7d)

@@ -1,10 +1,11 @@
 import { hostname, userInfo } from 'node:os';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createBreakerBox } from '../create-breaker-box.js';
 import type { BreakerBox } from '../box/breaker-box.js';
 import type { Breaker } from '../breaker/breaker.js';
 import { connectRedis } from '../redis/connect.js';
+import type { RedisClient, RedisConnectionOption } from '../redis/connection-option.js';
+import { clusterFromUrl } from './cluster-url.js';
 import type { RedisConnections } from '../redis/connect.js';
 import { breakerKeys, transitionsChannel } from '../redis/keys.js';
 import { scanNamespace } from '../redis/namespace-scan.js';
@@ -49,12 +50,14 @@ export class NamespaceClient {
   ) {}
 
   /**
-   * Connects to `redis` for `namespace`.
+   * Connects to `url` for `namespace`; with `cluster`, the URL is one startup
+   * node of a Redis Cluster.
    * @throws InvalidBreakerOptions for a malformed URL or namespace
    * @throws RedisUnavailable when Redis does not answer
    */
-  static async connect(redis: string, namespace: string): Promise<NamespaceClient> {
+  static async connect(url: string, namespace: string, cluster = false): Promise<NamespaceClient> {
     validateName(namespace, 'namespace');
+    const redis: RedisConnectionOption = cluster ? clusterFromUrl(url) : url;
     const replicaId = cliReplicaId();
     const connections = await connectRedis(redis, {
       commandTimeoutMs: COMMAND_TIMEOUT_MS,
@@ -87,7 +90,7 @@ export class NamespaceClient {
   }
 
   /** The connection dedicated to pub/sub (for `watch`). */
-  get subscriber(): Redis {
+  get subscriber(): RedisClient {
     return this.connections.subscriber;
   }
 

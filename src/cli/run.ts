@@ -27,7 +27,7 @@ async function dispatch(line: CommandLine, context: CommandContext): Promise<Exi
   // Loaded on demand: `--help` and `health` need neither ioredis nor the box.
   if (command === 'health') return (await import('./commands/health.js')).health(context);
   const { NamespaceClient } = await import('./namespace-client.js');
-  const client = await NamespaceClient.connect(context.redis, context.namespace);
+  const client = await NamespaceClient.connect(context.redis, context.namespace, context.cluster);
   try {
     switch (command) {
       case 'status':
@@ -60,6 +60,7 @@ export async function run(
       line,
       output,
       redis: line.redis ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      cluster: line.cluster,
       namespace: line.namespace ?? env.BREAKERBOX_NAMESPACE ?? 'breakerbox',
     };
     return await dispatch(line, context);

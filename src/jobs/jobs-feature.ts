@@ -1,5 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection-option.js';
 import type { Logger } from 'pino';
 import type {
   Backpressure,
@@ -37,7 +37,7 @@ export class JobsFeature implements JobsService {
   private readonly bindings = new Set<WorkerBinding | QueueBinding>();
   private readonly queueBindings = new Set<QueueBinding>();
   private readonly unsubscribe: Unsubscribe;
-  private connection: Redis | undefined;
+  private connection: RedisClient | undefined;
   private probes: ProbeJobs | undefined;
   private probesStarted: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -157,7 +157,7 @@ export class JobsFeature implements JobsService {
     return tracker;
   }
 
-  private ownConnection(): Redis {
+  private ownConnection(): RedisClient {
     if (this.redis === undefined) throw new JobsUnavailable('BullMQ', 'the box has no Redis');
     return (this.connection ??= createJobsConnection(this.redis, this.host.replicaId));
   }

@@ -1,6 +1,6 @@
 import { DelayedError, Queue, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection-option.js';
 import type { Logger } from 'pino';
 import type { FeatureHost } from '../box/box-features.js';
 import type { TransitionEvent } from '../events/box-events.js';
@@ -35,7 +35,7 @@ export class ProbeJobs {
 
   constructor(
     private readonly host: FeatureHost,
-    connection: Redis,
+    connection: RedisClient,
     prefix: string,
     private readonly options: ResolvedJobsOptions,
   ) {
@@ -47,7 +47,7 @@ export class ProbeJobs {
   }
 
   /** Starts the worker (if this replica runs one) and upserts the sweeper's scheduler. */
-  async start(connection: Redis, prefix: string): Promise<void> {
+  async start(connection: RedisClient, prefix: string): Promise<void> {
     await this.queue.upsertJobScheduler(
       SWEEP_SCHEDULER,
       { every: this.options.sweepIntervalMs },

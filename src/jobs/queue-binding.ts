@@ -1,6 +1,6 @@
 import { DelayedError, Queue, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection-option.js';
 import type { Logger } from 'pino';
 import type { BackpressureLevel, Binding, BindQueueOptions } from '../box/box-features.js';
 import type { Breaker } from '../breaker/breaker.js';
@@ -46,7 +46,7 @@ export class QueueBinding implements Binding {
     private readonly queue: Queue,
     private readonly dependencies: readonly Breaker<unknown>[],
     private readonly options: BindQueueOptions,
-    connection: Redis,
+    connection: RedisClient,
     prefix: string,
     private readonly logger: Logger,
   ) {

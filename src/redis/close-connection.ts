@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection-option.js';
 
 /**
  * Closes one of the box's connections and resolves once its socket is gone
@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
  * disconnect (a hung Redis never answers QUIT). Waits at most `timeoutMs`
  * more for the socket to close. Never rejects.
  */
-export async function closeConnection(client: Redis, timeoutMs: number): Promise<void> {
+export async function closeConnection(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'end') return;
   const ended = new Promise<true>((resolve) => {
     client.once('end', () => {

@@ -2,12 +2,19 @@ import { Cluster, Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
 import { RedisUnavailable } from '../errors/redis-unavailable.js';
-import type { RedisConnectionOption } from './connection-option.js';
+import {
+  clusterSubscriberOptions,
+  describeCluster,
+  isClusterNodesOption,
+  openCluster,
+  parseClusterNodes,
+} from './cluster-connect.js';
+import type { RedisClient, RedisConnectionOption } from './connection-option.js';
 
 /** The connections a box owns: one for commands, one dedicated to pub/sub. */
 export interface RedisConnections {
-  readonly command: Redis;
-  readonly subscriber: Redis;
+  readonly command: RedisClient;
+  readonly subscriber: RedisClient;
   /** Where they point, without credentials (for logs and errors). */
   readonly target: string;
 }
@@ -39,8 +46,9 @@ function failFast(settings: ConnectSettings): RedisOptions {
 
 /**
  * Opens the box's connections from what the user gave: a URL, ioredis
- * options, or an ioredis instance (used as a template: the box duplicates it
- * with its own fail-fast settings and never closes the user's connection).
+ * options, an ioredis instance or `Cluster` (used as a template: the box
+ * duplicates it with its own fail-fast settings and never closes the user's
+ * connection), or a cluster's startup nodes.
  * @throws InvalidBreakerOptions for a malformed URL or a value that is none of these
  * @throws RedisUnavailable when Redis does not answer within the connect timeout
  */
@@ -48,39 +56,19 @@ export async function connectRedis(
   option: RedisConnectionOption,
   settings: ConnectSettings,
 ): Promise<RedisConnections> {
-  const overrides = failFast(settings);
-  const given: unknown = option;
-  let command: Redis;
-  let target: string;
-  if (typeof option === 'string') {
-    target = describeUrl(option);
-    command = new Redis(option, overrides);
-  } else if (option instanceof Cluster) {
-    throw new InvalidBreakerOptions(
-      'redis',
-      'a Cluster',
-      'Redis Cluster is not supported yet; pass a single node or Sentinel options',
-    );
-  } else if (option instanceof Redis) {
-    target = describeOptions(option.options);
-    command = option.duplicate(overrides);
-  } else if (typeof given === 'object' && given !== null && !Array.isArray(given)) {
-    const redisOptions = given as RedisOptions;
-    target = describeOptions(redisOptions);
-    command = new Redis({ ...redisOptions, ...overrides });
-  } else {
-    throw new InvalidBreakerOptions(
-      'redis',
-      option,
-      'must be a redis:// URL, ioredis options, or an ioredis Redis instance',
-    );
-  }
-  const subscriber = command.duplicate({
-    enableOfflineQueue: true,
-    commandTimeout: undefined,
-    maxRetriesPerRequest: null,
-    connectionName: `breakerbox-sub:${settings.replicaId}`,
-  });
+  const { command, target } = openCommand(option, settings);
+  const subscriber =
+    command instanceof Cluster
+      ? command.duplicate(
+          undefined,
+          clusterSubscriberOptions(command.options, `breakerbox-sub:${settings.replicaId}`),
+        )
+      : command.duplicate({
+          enableOfflineQueue: true,
+          commandTimeout: undefined,
+          maxRetriesPerRequest: null,
+          connectionName: `breakerbox-sub:${settings.replicaId}`,
+        });
   // Errors surface through commands and the health monitor; an unhandled 'error'
   // event would crash. While connecting, the first one is the real cause: the
   // promise of connect() only says "Connection is closed".
@@ -106,22 +94,24 @@ export async function connectRedis(
   try {
     // ioredis's own connectTimeout covers the TCP connect only; a hung server
     // would hold the ready check for longer.
-    await Promise.race([Promise.all([command.connect(), subscriber.connect()]), deadline]);
+    await Promise.race([Promise.all([whenReady(command), whenReady(subscriber)]), deadline]);
     // ioredis only emits an 'error' when the SELECT of a `/db` index fails, and
     // goes on in db 0: select again and fail on it.
-    const db = command.options.db ?? 0;
+    const db = command instanceof Redis ? (command.options.db ?? 0) : 0;
     if (db !== 0) await Promise.race([command.select(db), deadline]);
   } catch (error) {
     for (const connection of [command, subscriber]) {
       // ioredis listens once for a socket error; a TLS socket torn down
       // mid-handshake can emit a second one, which would be uncaught.
-      (connection.stream as NodeJS.EventEmitter | undefined)?.on('error', ignore);
+      if (connection instanceof Redis) {
+        (connection.stream as NodeJS.EventEmitter | undefined)?.on('error', ignore);
+      }
       connection.disconnect();
     }
     // The deadline's error names the timeout (and what was seen); any other
     // rejection is ioredis's "Connection is closed": the first error is the cause.
     const cause = clock.timedOut ? error : (firstError ?? error);
-    throw new RedisUnavailable(target, redacted(cause, secretsOf(command.options)));
+    throw new RedisUnavailable(target, redacted(cause, secretsOf(command)));
   } finally {
     clearTimeout(timer);
     for (const connection of [command, subscriber]) {
@@ -131,12 +121,75 @@ export async function connectRedis(
   return { command, subscriber, target };
 }
 
+/**
+ * The box's command connection, unconnected (lazy), and where it points.
+ * @throws InvalidBreakerOptions for a malformed URL, node list, or a value that is none of the shapes
+ */
+function openCommand(
+  option: RedisConnectionOption,
+  settings: ConnectSettings,
+): { command: RedisClient; target: string } {
+  const given: unknown = option;
+  if (option instanceof Cluster || isClusterNodesOption(given)) {
+    const cluster = option instanceof Cluster ? option : parseClusterNodes(given);
+    const command = openCluster(cluster, {
+      commandTimeoutMs: settings.commandTimeoutMs,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      connectionName: `breakerbox:${settings.replicaId}`,
+    });
+    return { command, target: describeCluster(cluster) };
+  }
+  const overrides = failFast(settings);
+  if (typeof option === 'string') {
+    // describeUrl first: it throws InvalidBreakerOptions where ioredis would throw a TypeError.
+    const target = describeUrl(option);
+    return { command: new Redis(option, overrides), target };
+  }
+  if (option instanceof Redis) {
+    return { command: option.duplicate(overrides), target: describeOptions(option.options) };
+  }
+  if (typeof given === 'object' && given !== null && !Array.isArray(given)) {
+    const redisOptions = given as RedisOptions;
+    return {
+      command: new Redis({ ...redisOptions, ...overrides }),
+      target: describeOptions(redisOptions),
+    };
+  }
+  throw new InvalidBreakerOptions(
+    'redis',
+    option,
+    'must be a redis:// URL, ioredis options, an ioredis Redis or Cluster, or { cluster: [startup nodes] }',
+  );
+}
+
+/**
+ * Connects and resolves once the connection is ready. A Cluster whose ready
+ * check fails (its `CLUSTER INFO` timed out on a loaded machine) reconnects on
+ * its own and drops the promise of `connect()`, which then never settles:
+ * its `ready` event is what tells.
+ */
+function whenReady(client: RedisClient): Promise<void> {
+  if (client instanceof Redis) return client.connect();
+  return new Promise<void>((resolve, reject) => {
+    const onReady = (): void => {
+      resolve();
+    };
+    client.once('ready', onReady);
+    client.connect().then(resolve, (error: unknown) => {
+      client.off('ready', onReady);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
+}
+
 function ignore(): void {
   // Errors of live connections reach us through the commands that fail.
 }
 
 /** The credentials of a connection, never to be shown. */
-function secretsOf(options: RedisOptions): string[] {
+function secretsOf(client: RedisClient): string[] {
+  const options: RedisOptions =
+    client instanceof Redis ? client.options : (client.options.redisOptions ?? {});
   return [options.password, options.sentinelPassword].filter(
     (secret): secret is string => typeof secret === 'string' && secret.length > 0,
   );

@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis';
 import { isValidName } from '../util/names.js';
+import type { RedisClient } from './connection-option.js';
 import { replicaKeyPrefix } from './keys.js';
+import { scanKeys } from './scan-keys.js';
 
 /** What one pass of SCAN found in a namespace. */
 export interface NamespaceKeys {
@@ -12,36 +13,31 @@ export interface NamespaceKeys {
   readonly scans: number;
 }
 
-/** Keys SCAN looks at per call: a hint to Redis, not a limit. */
-const COUNT_HINT = 1_000;
-
 /**
  * Lists a namespace with SCAN (never KEYS, which blocks Redis for the whole
  * keyspace at once): one pass over `<ns>:*`, picking out breaker records and
  * replica presence keys. Namespaces hold only letters, digits and
  * `. _ - / @ + =`, none of them a glob character, so the pattern is literal.
  * A key written during the pass may or may not be seen (SCAN's guarantee).
+ * On a Cluster the pass runs on every master ({@link scanKeys}).
  */
-export async function scanNamespace(client: Redis, namespace: string): Promise<NamespaceKeys> {
+export async function scanNamespace(
+  client: RedisClient,
+  namespace: string,
+): Promise<NamespaceKeys> {
   const recordPrefix = `${namespace}:{`;
   const recordSuffix = '}:state';
   const replicaPrefix = replicaKeyPrefix(namespace);
   const breakers = new Set<string>();
   const replicaKeys = new Set<string>();
-  let cursor = '0';
-  let scans = 0;
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', COUNT_HINT);
-    scans++;
-    cursor = next;
-    for (const key of keys) {
-      if (key.startsWith(replicaPrefix)) {
-        replicaKeys.add(key);
-      } else if (key.startsWith(recordPrefix) && key.endsWith(recordSuffix)) {
-        const name = key.slice(recordPrefix.length, -recordSuffix.length);
-        if (isValidName(name)) breakers.add(name);
-      }
+  const { keys, scans } = await scanKeys(client, `${namespace}:*`);
+  for (const key of keys) {
+    if (key.startsWith(replicaPrefix)) {
+      replicaKeys.add(key);
+    } else if (key.startsWith(recordPrefix) && key.endsWith(recordSuffix)) {
+      const name = key.slice(recordPrefix.length, -recordSuffix.length);
+      if (isValidName(name)) breakers.add(name);
     }
-  } while (cursor !== '0');
+  }
   return { breakers: [...breakers].sort(), replicaKeys: [...replicaKeys].sort(), scans };
 }

@@ -1,7 +1,9 @@
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Listener, Unsubscribe } from '../events/typed-events.js';
+import type { RedisClient } from '../redis/connection-option.js';
 import { breakerKeys } from '../redis/keys.js';
+import { groupByNode } from '../redis/node-groups.js';
 import type { NamespaceKeys } from '../redis/namespace-scan.js';
 import { scanNamespace } from '../redis/namespace-scan.js';
 import { mutationArgs } from '../redis/script-args.js';
@@ -38,7 +40,7 @@ export type FleetForceMode = 'open' | 'closed' | 'reset';
 export class FleetReader {
   private readonly listeners = new Set<Listener<TransitionMessage>>();
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     /** The namespace read. */
     readonly namespace: string,
     private readonly channel: string,
@@ -53,10 +55,26 @@ export class FleetReader {
     return scanNamespace(this.client, this.namespace);
   }
 
-  /** The records of `names`, one snapshot script each, pipelined a chunk at a time; missing ones are left out. */
+  /**
+   * The records of `names`, one snapshot script each, pipelined a chunk at a
+   * time (on a Cluster, one pipeline per node); missing ones are left out.
+   */
   async records(names: readonly string[]): Promise<FleetRecord[]> {
     const found: FleetRecord[] = [];
     await inChunks(names, CHUNK, async (chunk) => {
+      const groups = groupByNode(
+        this.client,
+        chunk,
+        (name) => breakerKeys(this.namespace, name).state,
+      );
+      await Promise.all(groups.map((group) => this.readGroup(group, found)));
+    });
+    return found;
+  }
+
+  /** One pipeline of snapshot scripts, all to one node; adds what it found to `found`. */
+  private async readGroup(chunk: readonly string[], found: FleetRecord[]): Promise<void> {
+    {
       const pipeline = this.client.pipeline();
       for (const name of chunk) {
         const keys = breakerKeys(this.namespace, name);
@@ -71,14 +89,17 @@ export class FleetReader {
         if (reply.snapshot.incarnation === '' && reply.snapshot.epoch === 0) return;
         found.push({ name, snapshot: reply.snapshot, storedConfig: reply.storedConfig === true });
       });
-    });
-    return found;
+    }
   }
 
   /** The presence entries behind `keys` (one MGET); expired or unreadable ones are left out. */
   async presences(keys: readonly string[]): Promise<ReplicaPresence[]> {
     if (keys.length === 0) return [];
-    const values = await this.client.mget(...keys);
+    // Presence keys carry no common hash tag: on a Cluster one MGET would be CROSSSLOT.
+    const values =
+      this.client instanceof Cluster
+        ? await Promise.all(keys.map((key) => this.client.get(key)))
+        : await this.client.mget(...keys);
     const entries: ReplicaPresence[] = [];
     for (const value of values) {
       if (value === null) continue;

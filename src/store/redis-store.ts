@@ -24,6 +24,13 @@ import { FleetReader } from './fleet-reader.js';
 import type { ReplicaPresence } from './replica-presence.js';
 import { PresenceWriter } from './replica-presence.js';
 import { inChunks } from '../util/chunks.js';
+import { groupByNode, pingAll } from '../redis/node-groups.js';
+
+/** One driver's outcomes, taken for a flush. */
+interface FlushBatch {
+  readonly driver: RedisDriver;
+  readonly batch: ReturnType<RedisDriver['takeBatch']>;
+}
 
 /** Breakers per pipeline or burst of reads: thousands at once would outrun the command timeout. */
 const CHUNK = 256;
@@ -103,9 +110,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     });
     this.controller = new ModeController(
       {
-        ping: async () => {
-          await connections.command.ping();
-        },
+        ping: () => pingAll(connections.command),
         isConnectionReady: () => connections.command.status === 'ready',
         goLocal: () => {
           for (const driver of this.drivers.values()) driver.goLocal();
@@ -341,10 +346,23 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     return taken;
   }
 
-  /** One pipeline of record calls; answers the first failure, after putting failed batches back. */
+  /**
+   * One pipeline of record calls per node (one in all on a single Redis);
+   * answers the first failure, after putting failed batches back.
+   */
   private async flushChunk(drivers: readonly RedisDriver[]): Promise<unknown> {
     const batches = this.takeBatches(drivers);
-    if (batches.length === 0) return undefined;
+    const groups = groupByNode(
+      this.connections.command,
+      batches,
+      ({ driver }) => driver.scriptKeys[0] ?? driver.name,
+    );
+    const failures = await Promise.all(groups.map((group) => this.flushGroup(group)));
+    return failures.find((failure) => failure !== undefined);
+  }
+
+  /** One pipeline of record calls, all to one node. */
+  private async flushGroup(batches: readonly FlushBatch[]): Promise<unknown> {
     const pipeline = this.connections.command.pipeline();
     for (const { driver, batch } of batches) {
       pipeline.breakerboxRecordV1(...driver.scriptKeys, ...batch.args);
@@ -379,9 +397,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   }
 
   /** Each driver's batch; one that cannot be built is logged and skipped, never stranding the others. */
-  private takeBatches(
-    drivers: readonly RedisDriver[],
-  ): { driver: RedisDriver; batch: ReturnType<RedisDriver['takeBatch']> }[] {
+  private takeBatches(drivers: readonly RedisDriver[]): FlushBatch[] {
     const batches = [];
     for (const driver of drivers) {
       try {

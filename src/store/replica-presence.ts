@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection-option.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { replicaKey } from '../redis/keys.js';
@@ -67,7 +67,7 @@ export class PresenceWriter {
   private writing: Promise<void> | undefined;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     namespace: string,
     replicaId: string,
     private readonly intervalMs: number,

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CircuitTransition } from '../engine/types.js';
 import { closeConnection } from '../redis/close-connection.js';
+import type { RedisClient } from '../redis/connection-option.js';
 import type { SharedSnapshot } from '../redis/script-reply.js';
 import { snapshotSchema, transitionSchema } from '../redis/script-reply.js';
 
@@ -37,7 +37,7 @@ export class TransitionFeed {
   private started = false;
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly channel: string,
     private readonly logger: Logger,
     private readonly handlers: TransitionFeedHandlers,

@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { trackProcess, waitUntil } from '../../harness/index.js';
 import type { BreakerState, StoreMode } from '../../../src/index.js';
 import { CONFIG_ENV, isChildMessage } from './protocol.js';
@@ -289,14 +289,14 @@ export async function waitForState(
 }
 
 /** Redis TIME in ms (the clock of the shared record). */
-export async function redisNow(redis: Redis): Promise<number> {
+export async function redisNow(redis: Redis | Cluster): Promise<number> {
   const [seconds, micros] = await redis.time();
   return seconds * 1000 + Math.floor(micros / 1000);
 }
 
 /** Polls Redis TIME until it is past `ms` (fails after `timeoutMs`). */
 export async function waitForRedisTime(
-  redis: Redis,
+  redis: Redis | Cluster,
   ms: number,
   timeoutMs = CONVERGE_TIMEOUT_MS,
 ): Promise<void> {
@@ -309,7 +309,7 @@ export async function waitForRedisTime(
 
 /** The transition events stream of a breaker (`<ns>:{<name>}:events`), oldest first. */
 export async function readEvents(
-  redis: Redis,
+  redis: Redis | Cluster,
   namespace: string,
   breaker: string,
 ): Promise<Record<string, string>[]> {

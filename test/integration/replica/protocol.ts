@@ -21,10 +21,15 @@ export interface JsonSentinelOptions {
   readonly name: string;
 }
 
+/** Redis Cluster startup nodes that survive JSON (the box's `{ cluster: [...] }` option). */
+export interface JsonClusterNodes {
+  readonly cluster: readonly { readonly host: string; readonly port: number }[];
+}
+
 /** How a replica is configured (passed as JSON in the BREAKERBOX_REPLICA env variable). */
 export interface ReplicaConfig {
-  /** A redis:// URL, or Sentinel options. */
-  readonly redis: string | JsonSentinelOptions;
+  /** A redis:// URL, Sentinel options, or Cluster startup nodes. */
+  readonly redis: string | JsonSentinelOptions | JsonClusterNodes;
   readonly namespace: string;
   readonly replicaId: string;
   readonly flushIntervalMs?: number;

@@ -425,10 +425,12 @@ async function main(replica: ReplicaConfig): Promise<void> {
       redis:
         typeof replica.redis === 'string'
           ? replica.redis
-          : {
-              sentinels: replica.redis.sentinels.map(({ host, port }) => ({ host, port })),
-              name: replica.redis.name,
-            },
+          : 'cluster' in replica.redis
+            ? { cluster: replica.redis.cluster.map(({ host, port }) => ({ host, port })) }
+            : {
+                sentinels: replica.redis.sentinels.map(({ host, port }) => ({ host, port })),
+                name: replica.redis.name,
+              },
       namespace: replica.namespace,
       replicaId: replica.replicaId,
       logger,
