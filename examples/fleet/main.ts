@@ -32,6 +32,7 @@ const view = new TerminalView(process.stdout, replicaIds, startedAt);
 const children: FleetChild[] = [];
 const ready = new Map<string, number>();
 let stopping = false;
+let stopBegan = 0;
 let timers: NodeJS.Timeout[] = [];
 
 function onMessage(message: FleetMessage): void {
@@ -53,18 +54,19 @@ function start(name: string, script: string, env: Record<string, string>): void 
 
 async function stop(why: string, code = 0): Promise<void> {
   if (stopping) {
-    // A second Ctrl-C: no more waiting.
+    // One Ctrl-C can arrive twice (from the terminal, and forwarded by npm): only a later one forces.
+    if (Date.now() - stopBegan < 1_000) return;
     for (const child of children.filter(isRunning)) child.process.kill('SIGKILL');
     process.exit(code || 130);
   }
   stopping = true;
-  const begin = Date.now();
+  stopBegan = Date.now();
   for (const timer of timers) clearInterval(timer);
   view.stop();
   await stopChildren(children, CHILD_GRACE_MS);
   if (redis.kind === 'temporary') await redis.stop(300);
   const what = `${String(children.length)} processes${redis.kind === 'temporary' ? ' and redis-server' : ''}`;
-  console.log(`${why}: stopped ${what} in ${String(Date.now() - begin)} ms`);
+  console.log(`${why}: stopped ${what} in ${String(Date.now() - stopBegan)} ms`);
   process.exit(code);
 }
 process.on('SIGINT', () => void stop('Ctrl-C'));
