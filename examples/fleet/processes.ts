@@ -70,24 +70,3 @@ export async function stopChildren(
   await Promise.all(running.map((child) => child.exited));
   clearTimeout(timer);
 }
-
-/** Resolves with the first message `accept` takes from any child, or rejects after `timeoutMs`. */
-export function waitFor<T extends FleetMessage>(
-  subscribe: (listener: (message: FleetMessage) => void) => () => void,
-  accept: (message: FleetMessage) => message is T,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`timed out after ${String(timeoutMs)} ms waiting for ${what}`));
-    }, timeoutMs);
-    const unsubscribe = subscribe((message) => {
-      if (!accept(message)) return;
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(message);
-    });
-  });
-}
