@@ -54,6 +54,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private sweeping = false;
   private sweepAgain = false;
   private sweepScheduled = false;
+  private fullSweepOwed = false;
   private readonly controller: ModeController;
   private modeListener: ((event: ModeChangeEvent) => void) | undefined;
   /** Flushes that carried outcomes, and how long they took (read by metrics). */
@@ -364,6 +365,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       await Promise.all(chunk.map((driver) => driver.reconcile()));
     });
     this.flushAgain = true;
+    if (this.fullSweepOwed) this.requestSweep();
   }
 
   private shouldFlushAgain(): boolean {
@@ -376,7 +378,16 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
    * synced for ten intervals; everything after the subscriber reconnected.
    */
   private sweep(all: boolean): void {
-    if (this.closed || this.mode === 'local' || this.sweeping) return;
+    // A full sweep asked for while it cannot run (local mode, or a sweep under
+    // way) is owed, not dropped: the messages it stands for were missed.
+    if (all) this.fullSweepOwed = true;
+    if (this.closed || this.mode === 'local') return;
+    if (this.sweeping) {
+      if (all) this.sweepAgain = true;
+      return;
+    }
+    all = this.fullSweepOwed;
+    this.fullSweepOwed = false;
     const now = this.clock.now();
     const interval = this.options.refreshIntervalMs;
     const stale = [...this.drivers.values()].filter((driver) => {
