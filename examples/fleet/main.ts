@@ -21,7 +21,11 @@ import { TerminalView } from './terminal-view.js';
 
 const startedAt = Date.now();
 const CHILD_GRACE_MS = 1_000;
+// Until the fleet's own handlers are in place, a signal exits at once (the temporary Redis's exit hook removes it).
+const early = (): never => process.exit(130);
+process.once('SIGINT', early).once('SIGTERM', early);
 const redis = await chooseRedis();
+process.removeListener('SIGINT', early).removeListener('SIGTERM', early);
 const redisUrl = redis.kind === 'memory' ? '' : redis.url;
 const replicaIds = ['replica-1', 'replica-2', 'replica-3'].slice(
   0,
