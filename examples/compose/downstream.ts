@@ -7,7 +7,9 @@
  *
  * PORT (default 8080), PHASE_MS (default 15000: each phase's length),
  * PHASES_MS (four comma-separated lengths, healthy,failing,slow,recovering:
- * overrides PHASE_MS), SLOW_MS (default 1500), QUIET=1 (no phase lines).
+ * overrides PHASE_MS), SLOW_MS (default 1500), QUIET=1 (no phase lines),
+ * PHASES_FROM=first-call (the phases run from the first call, not from the
+ * start, so that a fleet slow to start still sees a healthy phase first).
  * Exits on SIGINT/SIGTERM, and when the process that forked it goes away.
  */
 import { createServer } from 'node:http';
@@ -23,13 +25,14 @@ if (lengths.length > 0 && (lengths.length !== 4 || !lengths.every((ms) => ms > 0
 const phaseLengths = lengths.length === 4 ? lengths : PHASES.map(() => phaseMs);
 const cycleMs = phaseLengths.reduce((sum, ms) => sum + ms, 0);
 
-const startedAt = Date.now();
+/** When the phases began: at the start, or at the first call (PHASES_FROM=first-call). */
+let startedAt = process.env.PHASES_FROM === 'first-call' ? undefined : Date.now();
 let served = 0;
 let lastPhase: Phase | undefined;
 
 /** The phase now and the ms left in it. */
 function phaseNow(): { phase: Phase; leftMs: number } {
-  let offset = (Date.now() - startedAt) % cycleMs;
+  let offset = startedAt === undefined ? 0 : (Date.now() - startedAt) % cycleMs;
   let index = 0;
   while (offset >= (phaseLengths[index] ?? cycleMs)) offset -= phaseLengths[index++] ?? cycleMs;
   const phase = PHASES[index] ?? 'healthy';
@@ -48,6 +51,7 @@ const server = createServer((request, response) => {
     response.end(JSON.stringify({ phase, leftMs, served }));
     return;
   }
+  startedAt ??= Date.now();
   served++;
   const answer = (status: number): void => {
     response.writeHead(status, { 'content-type': 'application/json' });
@@ -62,7 +66,10 @@ server.listen(port, process.env.HOST ?? '0.0.0.0', () => {
   console.log(`downstream: listening on :${String(port)}`);
   phaseNow();
 });
+// Phase lines follow the clock, not the requests: a phase nobody called in is still logged.
+const ticker = setInterval(phaseNow, 100);
 const stop = (): void => {
+  clearInterval(ticker);
   server.close();
   server.closeAllConnections();
   if (process.connected) process.disconnect();

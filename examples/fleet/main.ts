@@ -96,7 +96,7 @@ if (redis.kind === 'memory') {
       '(no shared state, no BullMQ worker). Install redis-server or set REDIS_URL to see a fleet.',
   );
 }
-console.log(`starting ${String(replicaIds.length)} replica(s), the downstream and the producer…`);
+console.log(`starting ${String(replicaIds.length)} replica(s), the downstream, then the producer…`);
 replicaIds.forEach((id, index) => {
   start(id, 'examples/fleet/replica.ts', {
     PORT: String(ports[index]),
@@ -106,12 +106,12 @@ replicaIds.forEach((id, index) => {
     REDIS_URL: redisUrl,
   });
 });
-await until('the replicas', () => ready.size === replicaIds.length);
 start('downstream', 'examples/compose/downstream.ts', {
   PORT: String(ports.at(-1)),
   HOST: '127.0.0.1',
   PHASES_MS: process.env.DEMO_PHASES_MS ?? '3000,8000,8000,12000',
   SLOW_MS: '800',
+  PHASES_FROM: 'first-call',
   QUIET: '1',
 });
 const phase = async (): Promise<string | undefined> => {
@@ -124,6 +124,7 @@ const phase = async (): Promise<string | undefined> => {
   }
 };
 await until('the downstream', async () => (await phase()) !== undefined);
+await until('the replicas', () => ready.size === replicaIds.length);
 start('producer', 'examples/fleet/producer.ts', {
   REPLICA_URLS: replicaIds.map((_, index) => urlOf(index)).join(','),
   REDIS_URL: redisUrl,
