@@ -6,6 +6,7 @@ import type {
   Binding,
   BindQueueOptions,
   BindWorkerOptions,
+  BoundWorkerStatus,
   FeatureHost,
   JobsService,
 } from '../box/box-features.js';
@@ -75,6 +76,15 @@ export class JobsFeature implements JobsService {
         'could not start the probe worker; breakers heal through traffic',
       );
     });
+  }
+
+  boundWorkers(): readonly BoundWorkerStatus[] {
+    const statuses: BoundWorkerStatus[] = [];
+    for (const binding of this.bindings) {
+      const status = binding instanceof WorkerBinding ? binding.status() : undefined;
+      if (status !== undefined) statuses.push(status);
+    }
+    return statuses;
   }
 
   bindWorker(worker: Worker, input: BindWorkerOptions): Binding {
