@@ -8,7 +8,7 @@
  *
  * Env: REDIS_URL (else a temporary redis-server, else one in-memory
  * replica), DEMO_PHASES_MS (healthy,failing,slow,recovering; default
- * 4000,8000,8000,12000), DEMO_ADMIN_TOKEN (default random), DEMO_VIEW_MS
+ * 2000,8000,8000,12000), DEMO_ADMIN_TOKEN (default random), DEMO_VIEW_MS
  * (how often plain output prints the replicas; default 5000).
  */
 import { randomBytes } from 'node:crypto';
@@ -96,7 +96,7 @@ if (redis.kind === 'memory') {
       '(no shared state, no BullMQ worker). Install redis-server or set REDIS_URL to see a fleet.',
   );
 }
-console.log(`starting ${String(replicaIds.length)} replica(s), the downstream, then the producer…`);
+console.log(`starting ${String(replicaIds.length)} replica(s), the downstream and the producer…`);
 replicaIds.forEach((id, index) => {
   start(id, 'examples/fleet/replica.ts', {
     PORT: String(ports[index]),
@@ -109,10 +109,16 @@ replicaIds.forEach((id, index) => {
 start('downstream', 'examples/compose/downstream.ts', {
   PORT: String(ports.at(-1)),
   HOST: '127.0.0.1',
-  PHASES_MS: process.env.DEMO_PHASES_MS ?? '3000,8000,8000,12000',
+  PHASES_MS: process.env.DEMO_PHASES_MS ?? '2000,8000,8000,12000',
   SLOW_MS: '800',
   PHASES_FROM: 'first-call',
   QUIET: '1',
+});
+// Started with the rest (its first requests may find no replica listening yet, counted as
+// `none`): the downstream's phases run from the first call that reaches it.
+start('producer', 'examples/fleet/producer.ts', {
+  REPLICA_URLS: replicaIds.map((_, index) => urlOf(index)).join(','),
+  REDIS_URL: redisUrl,
 });
 const phase = async (): Promise<string | undefined> => {
   try {
@@ -125,10 +131,6 @@ const phase = async (): Promise<string | undefined> => {
 };
 await until('the downstream', async () => (await phase()) !== undefined);
 await until('the replicas', () => ready.size === replicaIds.length);
-start('producer', 'examples/fleet/producer.ts', {
-  REPLICA_URLS: replicaIds.map((_, index) => urlOf(index)).join(','),
-  REDIS_URL: redisUrl,
-});
 
 const where =
   redis.kind === 'temporary'
