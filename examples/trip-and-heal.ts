@@ -1,6 +1,7 @@
 /**
- * `npm start` (or `npm run demo`): a flaky dependency trips a breaker, callers are refused at
- * once, a single probe finds it healthy again, and the breaker closes.
+ * `npm run demo`, the single-process example (`npm start` runs the fleet):
+ * a flaky dependency trips a breaker, callers are refused at once, a single
+ * probe finds it healthy again, and the breaker closes.
  *
  * It runs three replicas sharing one breaker in Redis: failures seen by one
  * open it for all, and exactly one call in the fleet probes. Redis is

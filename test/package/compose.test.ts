@@ -131,7 +131,8 @@ describe('docker-compose.yml', () => {
     };
     const downstream = start(compose.services.downstream ?? {}, {
       PORT: String(port),
-      PHASE_MS: '2000',
+      // A failing phase longer than the others: the replica's 10 s window is then mostly failures, however late it starts.
+      PHASES_MS: '2000,6000,2000,2000',
     });
     const replicaService = replicas.at(0)?.[1];
     const replica = start(replicaService ?? {}, {
