@@ -77,6 +77,12 @@ export class JobsFeature implements JobsService {
     });
   }
 
+  holds(name: string): boolean {
+    if (this.trackers.has(name)) return true;
+    for (const binding of this.queueBindings) if (binding.follows(name)) return true;
+    return false;
+  }
+
   bindWorker(worker: Worker, input: BindWorkerOptions): Binding {
     if (!(worker instanceof Worker))
       throw new InvalidBreakerOptions('worker', worker, 'must be a BullMQ Worker');

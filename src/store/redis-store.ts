@@ -24,7 +24,11 @@ import { inChunks } from '../util/chunks.js';
 
 /** Breakers per pipeline or burst of reads: thousands at once would outrun the command timeout. */
 const CHUNK = 256;
-/** Every breaker (even a closed, idle one) is re-read at least this many refresh intervals apart. */
+/**
+ * Every breaker (even a closed, idle one) is re-read once per this many
+ * refresh intervals: each interval reads the next 1/60th of them, so the
+ * full sweep is spread evenly instead of landing in one burst.
+ */
 const FULL_SWEEP_INTERVALS = 60;
 
 /**
@@ -42,8 +46,13 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   readonly random: RandomSource;
   readonly logger: Logger;
   readonly probeLock: ProbeLock;
+  readonly idleTtlMs: number;
   private readonly drivers = new Map<string, RedisDriver>();
   private readonly dirty = new Set<RedisDriver>();
+  /** Drivers never read yet or whose view is not closed: re-read every interval until settled closed. */
+  private readonly unsettled = new Set<RedisDriver>();
+  /** Where the spread full sweep goes on (a live Map iterator: retired drivers drop out of it). */
+  private rotation: Iterator<RedisDriver> | undefined;
   private readonly feed: TransitionFeed;
   private readonly flushTimer: NodeJS.Timeout;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -58,6 +67,8 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private modeListener: ((event: ModeChangeEvent) => void) | undefined;
   /** Flushes that carried outcomes, and how long they took (read by metrics). */
   readonly flushStats: FlushStats = { count: 0, totalMs: 0, lastMs: 0 };
+  /** Record reads sent by refresh sweeps, and the most one pipeline carried (read by tests and the bench). */
+  readonly sweepStats = { reads: 0, largestBurst: 0 };
 
   private constructor(
     private readonly connections: RedisConnections,
@@ -65,6 +76,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   ) {
     this.channel = transitionsChannel(options.namespace);
     this.replicaId = options.replicaId;
+    this.idleTtlMs = options.recordIdleTtlMs;
     this.clock = options.clock;
     this.random = options.random;
     this.logger = options.logger.child({ component: 'redis-store' });
@@ -171,6 +183,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       this,
     );
     this.drivers.set(context.name, driver);
+    this.unsettled.add(driver);
     if (this.mode === 'local') {
       driver.goLocal();
     } else {
@@ -222,6 +235,30 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
 
   markDirty(driver: RedisDriver): void {
     this.dirty.add(driver);
+  }
+
+  noteUnsettled(driver: RedisDriver): void {
+    if (this.drivers.get(driver.name) === driver) this.unsettled.add(driver);
+  }
+
+  async retire(driver: RedisDriver): Promise<void> {
+    if (this.drivers.get(driver.name) === driver) this.drivers.delete(driver.name);
+    this.unsettled.delete(driver);
+    const dirty = this.dirty.delete(driver);
+    driver.releaseAll();
+    if (!dirty || this.closed || this.mode !== 'shared') return;
+    const failure = await this.flushChunk([driver]);
+    if (failure !== undefined) {
+      this.logger.warn(
+        { err: failure, breaker: driver.name },
+        'a retired breaker could not flush its last outcomes; they are dropped',
+      );
+    }
+  }
+
+  /** How many breakers this store holds (tests and the bench check retirement frees them). */
+  get size(): number {
+    return this.drivers.size;
   }
 
   flushUrgently(now: number): void {
@@ -371,33 +408,20 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   }
 
   /**
-   * Re-reads records that may be stale: breakers not closed (their calls flush
-   * nothing) not synced within the refresh interval, and every breaker not
-   * synced for ten intervals; everything after the subscriber reconnected.
+   * Re-reads records that may be stale: breakers never read or not closed
+   * (their calls flush nothing) not synced within the refresh interval, and
+   * the next 1/60th of all breakers (the spread full sweep, which heals lost
+   * messages); everything after the subscriber reconnected. Reads go out in
+   * pipelines of {@link CHUNK}, one after the other.
    */
   private sweep(all: boolean): void {
     if (this.closed || this.mode === 'local' || this.sweeping) return;
-    const now = this.clock.now();
-    const interval = this.options.refreshIntervalMs;
-    const stale = [...this.drivers.values()].filter((driver) => {
-      const age = now - driver.lastSyncAt;
-      return (
-        all ||
-        age >= FULL_SWEEP_INTERVALS * interval ||
-        (driver.view.state !== 'closed' && age >= interval)
-      );
-    });
-    if (stale.length === 0) return;
+    const due = all ? [...this.drivers.values()] : this.dueForRefresh();
+    if (due.length === 0) return;
     this.sweeping = true;
-    void inChunks(stale, CHUNK, async (chunk) => {
+    void inChunks(due, CHUNK, async (chunk) => {
       if (this.closed || this.mode === 'local') return;
-      await Promise.all(
-        chunk.map((driver) =>
-          driver.refresh().catch((error: unknown) => {
-            this.logger.debug({ err: error, breaker: driver.name }, 'refresh failed');
-          }),
-        ),
-      );
+      await this.readRecords(chunk);
     })
       .catch((error: unknown) => {
         this.logger.error({ err: error }, 'sweep failed unexpectedly');
@@ -406,6 +430,74 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
         this.sweeping = false;
         if (this.sweepAgain) this.requestSweep();
       });
+  }
+
+  /** This interval's reads: the unsettled drivers, and the next slice of the rotation. */
+  private dueForRefresh(): RedisDriver[] {
+    const now = this.clock.now();
+    const interval = this.options.refreshIntervalMs;
+    const due: RedisDriver[] = [];
+    for (const driver of this.unsettled) {
+      if (driver.lastSyncAt > 0 && driver.view.state === 'closed') {
+        this.unsettled.delete(driver);
+      } else if (now - driver.lastSyncAt >= interval) {
+        due.push(driver);
+      }
+    }
+    const chosen = new Set(due);
+    let slice = Math.ceil(this.drivers.size / FULL_SWEEP_INTERVALS);
+    while (slice > 0) {
+      this.rotation ??= this.drivers.values();
+      const next = this.rotation.next();
+      if (next.done === true) {
+        this.rotation = undefined;
+        if (chosen.size === this.drivers.size) break;
+        continue;
+      }
+      slice--;
+      const driver = next.value;
+      if (!chosen.has(driver) && now - driver.lastSyncAt >= interval) due.push(driver);
+    }
+    return due;
+  }
+
+  /**
+   * Reads these records in one pipeline and adopts each reply. The one place
+   * the sweep talks to Redis: a store that must group reads (per Cluster
+   * node) changes only this.
+   */
+  private async readRecords(drivers: readonly RedisDriver[]): Promise<void> {
+    const pipeline = this.connections.command.pipeline();
+    const heard = drivers.map((driver) => {
+      pipeline.breakerboxSnapshotV1(driver.scriptKeys[0] ?? '', driver.scriptKeys[1] ?? '', driver.readArgs);
+      return driver.heardCount;
+    });
+    this.sweepStats.reads += drivers.length;
+    this.sweepStats.largestBurst = Math.max(this.sweepStats.largestBurst, drivers.length);
+    const sentAt = this.clock.now();
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await pipeline.exec();
+    } catch (error) {
+      this.controller.reportTrouble(error);
+      return;
+    }
+    const receivedAt = this.clock.now();
+    let failure: unknown = undefined;
+    drivers.forEach((driver, i) => {
+      const [error, raw] = results?.[i] ?? [new Error('no reply'), undefined];
+      try {
+        if (error !== null) throw error;
+        const reply = parseScriptReply('snapshot', raw, [ResultCode.Ok]);
+        this.offset.observe(reply.snapshot.now, sentAt, receivedAt);
+        driver.adoptRead(reply, heard[i] ?? 0);
+      } catch (readError) {
+        failure ??= readError;
+        this.logger.debug({ err: readError, breaker: driver.name }, 'refresh failed');
+      }
+    });
+    if (failure === undefined) this.controller.reportOk();
+    else this.controller.reportTrouble(failure);
   }
 
   /** A sweep soon (coalesced), or right after the one under way. */

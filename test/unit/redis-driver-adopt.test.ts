@@ -38,12 +38,15 @@ function driver(): { driver: RedisDriver; seen: CircuitTransition[]; ran: string
     probeLock: { tryAcquire: () => Promise.resolve(undefined) },
     logger: pino({ level: 'silent' }),
     mode: 'shared',
+    idleTtlMs: 0,
     run: (command) => {
       ran.push(command);
       return Promise.reject(new Error('no Redis in this test'));
     },
     reportTrouble: () => undefined,
     markDirty: () => undefined,
+    noteUnsettled: () => undefined,
+    retire: () => Promise.resolve(),
     flushUrgently: () => undefined,
   };
   const seen: CircuitTransition[] = [];
