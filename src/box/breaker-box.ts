@@ -207,8 +207,7 @@ export class BreakerBox implements BreakerHost, FeatureHost {
   retire(name: string): Promise<boolean> {
     const breaker = this.breakersByName.get(name);
     if (breaker === undefined) return Promise.resolve(false);
-    if (breaker.callsInFlight > 0)
-      return Promise.reject(new BreakerInUse(name, 'calls_in_flight'));
+    if (breaker.callsInFlight > 0) return Promise.reject(new BreakerInUse(name, 'calls_in_flight'));
     if (this.features.jobs.holds(name)) return Promise.reject(new BreakerInUse(name, 'bound'));
     return this.forget(breaker).then(() => true);
   }

@@ -51,8 +51,14 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private readonly dirty = new Set<RedisDriver>();
   /** Drivers never read yet or whose view is not closed: re-read every interval until settled closed. */
   private readonly unsettled = new Set<RedisDriver>();
-  /** Where the spread full sweep goes on (a live Map iterator: retired drivers drop out of it). */
+  /**
+   * Where the spread full sweep goes on: a live Map iterator, and how far into
+   * the map it is. A retirement drops the iterator (V8 keeps the map's old
+   * table, and the retired drivers in it, alive while an iterator holds it);
+   * the next sweep seeks back to the same position.
+   */
   private rotation: Iterator<RedisDriver> | undefined;
+  private rotationIndex = 0;
   private readonly feed: TransitionFeed;
   private readonly flushTimer: NodeJS.Timeout;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -244,6 +250,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   async retire(driver: RedisDriver): Promise<void> {
     if (this.drivers.get(driver.name) === driver) this.drivers.delete(driver.name);
     this.unsettled.delete(driver);
+    this.rotation = undefined;
     const dirty = this.dirty.delete(driver);
     driver.releaseAll();
     if (!dirty || this.closed || this.mode !== 'shared') return;
@@ -447,18 +454,28 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     const chosen = new Set(due);
     let slice = Math.ceil(this.drivers.size / FULL_SWEEP_INTERVALS);
     while (slice > 0) {
-      this.rotation ??= this.drivers.values();
+      this.rotation ??= this.seekRotation();
       const next = this.rotation.next();
       if (next.done === true) {
         this.rotation = undefined;
+        this.rotationIndex = 0;
         if (chosen.size === this.drivers.size) break;
         continue;
       }
+      this.rotationIndex++;
       slice--;
       const driver = next.value;
       if (!chosen.has(driver) && now - driver.lastSyncAt >= interval) due.push(driver);
     }
     return due;
+  }
+
+  /** A fresh iterator at the rotation's position (entries retired before it shift it a little: harmless). */
+  private seekRotation(): Iterator<RedisDriver> {
+    const iterator = this.drivers.values();
+    if (this.rotationIndex >= this.drivers.size) this.rotationIndex = 0;
+    for (let i = 0; i < this.rotationIndex; i++) iterator.next();
+    return iterator;
   }
 
   /**
@@ -469,7 +486,11 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private async readRecords(drivers: readonly RedisDriver[]): Promise<void> {
     const pipeline = this.connections.command.pipeline();
     const heard = drivers.map((driver) => {
-      pipeline.breakerboxSnapshotV1(driver.scriptKeys[0] ?? '', driver.scriptKeys[1] ?? '', driver.readArgs);
+      pipeline.breakerboxSnapshotV1(
+        driver.scriptKeys[0] ?? '',
+        driver.scriptKeys[1] ?? '',
+        driver.readArgs,
+      );
       return driver.heardCount;
     });
     this.sweepStats.reads += drivers.length;

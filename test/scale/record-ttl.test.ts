@@ -60,7 +60,10 @@ describe('record idle TTL', () => {
       openBackoff: { baseMs: 600_000, maxMs: 600_000, jitter: 0 },
     });
     for (let i = 0; i < 4; i++) await open.call(fail).catch(() => undefined);
-    await waitUntil(() => Promise.resolve(open.state === 'open'), { description: 'tripped' });
+    await waitUntil(() => Promise.resolve(open.state === 'open'), {
+      timeoutMs: 5_000,
+      description: 'tripped',
+    });
     const openTtl = await admin.pttl(`${ns}:{open}:state`);
     expect(openTtl).toBeGreaterThan(600_000 + TTL - 10_000);
     expect(openTtl).toBeLessThanOrEqual(600_000 + TTL);
@@ -121,7 +124,9 @@ describe('a record that expired while idle', () => {
       recordIdleTtlMs: 1_000,
     };
     const boxes = await Promise.all(
-      logs.map((log, i) => createBreakerBox({ ...options, replicaId: `r${i}`, logger: log.logger })),
+      logs.map((log, i) =>
+        createBreakerBox({ ...options, replicaId: `r${i}`, logger: log.logger }),
+      ),
     );
     const transitions: TransitionEvent[] = [];
     for (const box of boxes) box.on('transition', (event) => transitions.push(event));
@@ -164,9 +169,9 @@ describe('a record that expired while idle', () => {
     expect(transitions.slice(seenBefore)).toEqual([]);
     const warned = logs.flatMap((log) => log.lines.filter((line) => line.level >= LEVEL.warn));
     expect(warned).toEqual([]);
-    expect(
-      logs.flatMap((log) => log.lines.map((line) => line.msg)).join('\n'),
-    ).toMatch(/expired while idle/);
+    expect(logs.flatMap((log) => log.lines.map((line) => line.msg)).join('\n')).toMatch(
+      /expired while idle/,
+    );
     await Promise.all(boxes.map((box) => box.close()));
   });
 });
