@@ -72,7 +72,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private readonly controller: ModeController;
   private modeListener: ((event: ModeChangeEvent) => void) | undefined;
   /** Flushes that carried outcomes, and how long they took (read by metrics). */
-  readonly flushStats: FlushStats = { count: 0, totalMs: 0, lastMs: 0 };
+  readonly flushStats: FlushStats = { count: 0, totalMs: 0, lastMs: 0, records: 0 };
   /** Record reads sent by refresh sweeps, and the most one pipeline carried (read by tests and the bench). */
   readonly sweepStats = { reads: 0, largestBurst: 0 };
 
@@ -358,6 +358,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     for (const { driver, batch } of batches) {
       pipeline.breakerboxRecordV1(...driver.scriptKeys, ...batch.args);
     }
+    this.flushStats.records += batches.length;
     const sentAt = this.clock.now();
     let results: [Error | null, unknown][] | null = null;
     let failure: unknown = undefined;
