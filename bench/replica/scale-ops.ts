@@ -87,8 +87,8 @@ export class ScaleOps {
   ): Promise<Observation> {
     const store = this.store;
     const records = store.flushStats.records;
-    const reads = store.sweepStats.reads;
-    store.sweepStats.largestBurst = 0;
+    const reads = store.sweep.stats.reads;
+    store.sweep.stats.largestBurst = 0;
     const histogram = monitorEventLoopDelay({ resolution: 5 });
     histogram.enable();
     const cpu = process.cpuUsage();
@@ -106,8 +106,8 @@ export class ScaleOps {
       loopP99Ms: late(histogram.percentile(99)),
       loopMaxMs: late(histogram.max),
       records: store.flushStats.records - records,
-      reads: store.sweepStats.reads - reads,
-      largestReadBurst: store.sweepStats.largestBurst,
+      reads: store.sweep.stats.reads - reads,
+      largestReadBurst: store.sweep.stats.largestBurst,
       calls,
     };
   }

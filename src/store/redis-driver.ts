@@ -101,6 +101,31 @@ export class RedisDriver implements CircuitDriver {
     return this.store.retire(this);
   }
 
+  /**
+   * True when a cheap check of the record (incarnation, epoch, state) tells
+   * whether a full read would change anything: closed, shared, with a record
+   * known and no published message waiting for confirmation.
+   */
+  get checkable(): boolean {
+    return (
+      this.current.state === 'closed' &&
+      this.shared !== undefined &&
+      this.local === undefined &&
+      this.unconfirmed === undefined
+    );
+  }
+
+  /** Whether the record's `[incarnation, epoch, state]` (HMGET, nulls when absent) is the one this replica knows. */
+  matchesRecord(fields: readonly (string | null)[]): boolean {
+    const known = this.shared;
+    if (known === undefined) return false;
+    const [incarnation = null, epoch = null, state = null] = fields;
+    if (known.incarnation === '') return incarnation === null;
+    return (
+      incarnation === known.incarnation && Number(epoch) === known.epoch && state === known.state
+    );
+  }
+
   recordOutcome(outcome: Outcome, now: number, error: unknown): void {
     const local = this.local;
     if (local !== undefined) {

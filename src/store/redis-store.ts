@@ -19,17 +19,12 @@ import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.j
 import { RedisDriver } from './redis-driver.js';
 import type { SharedStoreServices } from './shared-store-services.js';
 import { ModeController } from './mode-controller.js';
+import { RefreshSweep } from './refresh-sweep.js';
 import { TransitionFeed } from './transition-feed.js';
 import { inChunks } from '../util/chunks.js';
 
-/** Breakers per pipeline or burst of reads: thousands at once would outrun the command timeout. */
+/** Breakers per pipeline: thousands at once would outrun the command timeout. */
 const CHUNK = 256;
-/**
- * Every breaker (even a closed, idle one) is re-read once per this many
- * refresh intervals: each interval reads the next 1/60th of them, so the
- * full sweep is spread evenly instead of landing in one burst.
- */
-const FULL_SWEEP_INTERVALS = 60;
 
 /**
  * The store of a box with Redis: one record per breaker shared by the fleet.
@@ -49,16 +44,6 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   readonly idleTtlMs: number;
   private readonly drivers = new Map<string, RedisDriver>();
   private readonly dirty = new Set<RedisDriver>();
-  /** Drivers never read yet or whose view is not closed: re-read every interval until settled closed. */
-  private readonly unsettled = new Set<RedisDriver>();
-  /**
-   * Where the spread full sweep goes on: a live Map iterator, and how far into
-   * the map it is. A retirement drops the iterator (V8 keeps the map's old
-   * table, and the retired drivers in it, alive while an iterator holds it);
-   * the next sweep seeks back to the same position.
-   */
-  private rotation: Iterator<RedisDriver> | undefined;
-  private rotationIndex = 0;
   private readonly feed: TransitionFeed;
   private readonly flushTimer: NodeJS.Timeout;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -66,15 +51,12 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private flushAgain = false;
   private lastUrgentFlushAt = Number.NEGATIVE_INFINITY;
   private closed = false;
-  private sweeping = false;
-  private sweepAgain = false;
-  private sweepScheduled = false;
   private readonly controller: ModeController;
   private modeListener: ((event: ModeChangeEvent) => void) | undefined;
   /** Flushes that carried outcomes, and how long they took (read by metrics). */
   readonly flushStats: FlushStats = { count: 0, totalMs: 0, lastMs: 0, records: 0 };
-  /** Record reads sent by refresh sweeps, and the most one pipeline carried (read by tests and the bench). */
-  readonly sweepStats = { reads: 0, largestBurst: 0 };
+  /** The refresh sweep (its `stats`: reads sent, the largest pipeline; read by tests and the bench). */
+  readonly sweep: RefreshSweep;
 
   private constructor(
     private readonly connections: RedisConnections,
@@ -99,7 +81,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
           ?.adoptPublished(message.snapshot, message.transition, message.replicaId);
       },
       onResubscribed: () => {
-        this.sweep(true);
+        this.sweep.run(true);
       },
     });
     this.controller = new ModeController(
@@ -131,8 +113,23 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       void this.flush();
     }, options.flushIntervalMs);
     this.flushTimer.unref();
+    this.sweep = new RefreshSweep({
+      command: connections.command,
+      clock: options.clock,
+      offset: this.offset,
+      logger: this.logger,
+      refreshIntervalMs: options.refreshIntervalMs,
+      drivers: this.drivers,
+      canRead: () => !this.closed && this.mode !== 'local',
+      reportOk: () => {
+        this.controller.reportOk();
+      },
+      reportTrouble: (error) => {
+        this.controller.reportTrouble(error);
+      },
+    });
     this.sweepTimer = setInterval(() => {
-      this.sweep(false);
+      this.sweep.run(false);
     }, options.refreshIntervalMs);
     this.sweepTimer.unref();
   }
@@ -189,13 +186,13 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       this,
     );
     this.drivers.set(context.name, driver);
-    this.unsettled.add(driver);
+    this.sweep.unsettle(driver);
     if (this.mode === 'local') {
       driver.goLocal();
     } else {
       // First reads go through the chunked sweep: creating thousands of
       // breakers at once must not put thousands of reads in flight.
-      this.requestSweep();
+      this.sweep.request();
     }
     return driver;
   }
@@ -244,13 +241,12 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   }
 
   noteUnsettled(driver: RedisDriver): void {
-    if (this.drivers.get(driver.name) === driver) this.unsettled.add(driver);
+    if (this.drivers.get(driver.name) === driver) this.sweep.unsettle(driver);
   }
 
   async retire(driver: RedisDriver): Promise<void> {
     if (this.drivers.get(driver.name) === driver) this.drivers.delete(driver.name);
-    this.unsettled.delete(driver);
-    this.rotation = undefined;
+    this.sweep.forget(driver);
     const dirty = this.dirty.delete(driver);
     driver.releaseAll();
     if (!dirty || this.closed || this.mode !== 'shared') return;
@@ -413,127 +409,5 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
 
   private shouldFlushAgain(): boolean {
     return this.flushAgain && !this.closed;
-  }
-
-  /**
-   * Re-reads records that may be stale: breakers never read or not closed
-   * (their calls flush nothing) not synced within the refresh interval, and
-   * the next 1/60th of all breakers (the spread full sweep, which heals lost
-   * messages); everything after the subscriber reconnected. Reads go out in
-   * pipelines of {@link CHUNK}, one after the other.
-   */
-  private sweep(all: boolean): void {
-    if (this.closed || this.mode === 'local' || this.sweeping) return;
-    const due = all ? [...this.drivers.values()] : this.dueForRefresh();
-    if (due.length === 0) return;
-    this.sweeping = true;
-    void inChunks(due, CHUNK, async (chunk) => {
-      if (this.closed || this.mode === 'local') return;
-      await this.readRecords(chunk);
-    })
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'sweep failed unexpectedly');
-      })
-      .finally(() => {
-        this.sweeping = false;
-        if (this.sweepAgain) this.requestSweep();
-      });
-  }
-
-  /** This interval's reads: the unsettled drivers, and the next slice of the rotation. */
-  private dueForRefresh(): RedisDriver[] {
-    const now = this.clock.now();
-    const interval = this.options.refreshIntervalMs;
-    const due: RedisDriver[] = [];
-    for (const driver of this.unsettled) {
-      if (driver.lastSyncAt > 0 && driver.view.state === 'closed') {
-        this.unsettled.delete(driver);
-      } else if (now - driver.lastSyncAt >= interval) {
-        due.push(driver);
-      }
-    }
-    const chosen = new Set(due);
-    let slice = Math.ceil(this.drivers.size / FULL_SWEEP_INTERVALS);
-    while (slice > 0) {
-      this.rotation ??= this.seekRotation();
-      const next = this.rotation.next();
-      if (next.done === true) {
-        this.rotation = undefined;
-        this.rotationIndex = 0;
-        if (chosen.size === this.drivers.size) break;
-        continue;
-      }
-      this.rotationIndex++;
-      slice--;
-      const driver = next.value;
-      if (!chosen.has(driver) && now - driver.lastSyncAt >= interval) due.push(driver);
-    }
-    return due;
-  }
-
-  /** A fresh iterator at the rotation's position (entries retired before it shift it a little: harmless). */
-  private seekRotation(): Iterator<RedisDriver> {
-    const iterator = this.drivers.values();
-    if (this.rotationIndex >= this.drivers.size) this.rotationIndex = 0;
-    for (let i = 0; i < this.rotationIndex; i++) iterator.next();
-    return iterator;
-  }
-
-  /**
-   * Reads these records in one pipeline and adopts each reply. The one place
-   * the sweep talks to Redis: a store that must group reads (per Cluster
-   * node) changes only this.
-   */
-  private async readRecords(drivers: readonly RedisDriver[]): Promise<void> {
-    const pipeline = this.connections.command.pipeline();
-    const heard = drivers.map((driver) => {
-      pipeline.breakerboxSnapshotV1(
-        driver.scriptKeys[0] ?? '',
-        driver.scriptKeys[1] ?? '',
-        driver.readArgs,
-      );
-      return driver.heardCount;
-    });
-    this.sweepStats.reads += drivers.length;
-    this.sweepStats.largestBurst = Math.max(this.sweepStats.largestBurst, drivers.length);
-    const sentAt = this.clock.now();
-    let results: [Error | null, unknown][] | null;
-    try {
-      results = await pipeline.exec();
-    } catch (error) {
-      this.controller.reportTrouble(error);
-      return;
-    }
-    const receivedAt = this.clock.now();
-    let failure: unknown = undefined;
-    drivers.forEach((driver, i) => {
-      const [error, raw] = results?.[i] ?? [new Error('no reply'), undefined];
-      try {
-        if (error !== null) throw error;
-        const reply = parseScriptReply('snapshot', raw, [ResultCode.Ok]);
-        this.offset.observe(reply.snapshot.now, sentAt, receivedAt);
-        driver.adoptRead(reply, heard[i] ?? 0);
-      } catch (readError) {
-        failure ??= readError;
-        this.logger.debug({ err: readError, breaker: driver.name }, 'refresh failed');
-      }
-    });
-    if (failure === undefined) this.controller.reportOk();
-    else this.controller.reportTrouble(failure);
-  }
-
-  /** A sweep soon (coalesced), or right after the one under way. */
-  private requestSweep(): void {
-    if (this.sweeping) {
-      this.sweepAgain = true;
-      return;
-    }
-    this.sweepAgain = false;
-    if (this.sweepScheduled) return;
-    this.sweepScheduled = true;
-    setImmediate(() => {
-      this.sweepScheduled = false;
-      this.sweep(false);
-    });
   }
 }

@@ -46,11 +46,11 @@ describe('the refresh sweep', () => {
       timeoutMs: 20_000,
       description: 'first reads',
     });
-    expect(store.sweepStats.largestBurst).toBeLessThanOrEqual(256);
+    expect(store.sweep.stats.largestBurst).toBeLessThanOrEqual(256);
 
     const settledAt = Date.now();
-    store.sweepStats.reads = 0;
-    store.sweepStats.largestBurst = 0;
+    store.sweep.stats.reads = 0;
+    store.sweep.stats.largestBurst = 0;
     await waitUntil(() => Promise.resolve(drivers.every((d) => d.lastSyncAt > settledAt)), {
       timeoutMs: 30_000,
       intervalMs: 20,
@@ -58,10 +58,10 @@ describe('the refresh sweep', () => {
     });
     const elapsed = Date.now() - settledAt;
     // No burst: one slice per interval, never all of them at once.
-    expect(store.sweepStats.largestBurst).toBeGreaterThan(0);
-    expect(store.sweepStats.largestBurst).toBeLessThanOrEqual(SLICE);
+    expect(store.sweep.stats.largestBurst).toBeGreaterThan(0);
+    expect(store.sweep.stats.largestBurst).toBeLessThanOrEqual(SLICE);
     // Reads follow the intervals elapsed (timers on a loaded machine only make fewer).
-    expect(store.sweepStats.reads).toBeLessThanOrEqual((elapsed / INTERVAL + 2) * SLICE);
+    expect(store.sweep.stats.reads).toBeLessThanOrEqual((elapsed / INTERVAL + 2) * SLICE);
     await box.close();
   }, 60_000);
 
