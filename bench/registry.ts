@@ -14,6 +14,7 @@ import {
   propagationTable,
   singleFlightTable,
 } from './lib/redis-tables.js';
+import { scaleTable } from './lib/scale-table.js';
 
 /** The groups of the report, in order. */
 export type GroupId =
@@ -26,6 +27,7 @@ export type GroupId =
   | 'redis-single-flight'
   | 'redis-outage-latency'
   | 'redis-outage-modes'
+  | 'scale'
   | 'ops';
 
 /**
@@ -171,6 +173,16 @@ export const GROUPS: readonly BenchGroup[] = [
     aggregate: 'median',
     decimals: 1,
     table: outageModesTable,
+  },
+  {
+    id: 'scale',
+    title: 'Breakers named from data: 10,000 and 100,000 per box, 4 replicas',
+    method:
+      '4 replica processes (`--expose-gc`) each create the same N breakers on one redis-server (Redis store, default box options; breakers with `windowMs: 2000` so that idle windows expire within the case) and wait until each was first read. Heap per breaker: the settled heap growth over N, median of the replicas. Active: every replica calls every breaker once, spread evenly over 10 s; records and reads are the record-script calls and sweep reads each replica sent, per second. Redis bytes: mean `MEMORY USAGE` (SAMPLES 0) of the state, window and events keys of 500 breakers, right after the active phase and again once the windows expired (idle: the state hash alone). Idle: 10 s of nothing; CPU (user + system) in % of one core, mean of the replicas; the event-loop delay (`monitorEventLoopDelay`, 5-ms resolution, lateness past it) is the worst replica’s p99 and max while the spread refresh sweep runs (1/60th of the breakers per `refreshIntervalMs`, pipelines of at most 256, a closed breaker checked with one `HMGET`). Retire: every replica retires every breaker (`box.retire`); the share of the heap growth it returned after a full collection. Replicas and Redis share the machine’s cores.',
+    figureHeader: 'idle CPU % of a core',
+    aggregate: 'mean',
+    decimals: 2,
+    table: scaleTable,
   },
   {
     id: 'ops',
@@ -399,6 +411,20 @@ export const CASES: readonly BenchCase[] = [
       holdMs: 25,
     },
     300_000,
+  ),
+  redisCase(
+    'scale/10k',
+    '10,000 breakers per box × 4 replicas',
+    { file: 'cases/scale.ts', variant: 'fleet' },
+    { replicas: 4, breakers: 10_000, activeMs: 10_000, idleMs: 10_000 },
+    600_000,
+  ),
+  redisCase(
+    'scale/100k',
+    '100,000 breakers per box × 4 replicas',
+    { file: 'cases/scale.ts', variant: 'fleet' },
+    { replicas: 4, breakers: 100_000, activeMs: 10_000, idleMs: 10_000 },
+    1_200_000,
   ),
   redisCase(
     'redis-outage-latency/steady',
