@@ -51,6 +51,8 @@ export class RefreshSweep {
    */
   private rotation: Iterator<RedisDriver> | undefined;
   private rotationIndex = 0;
+  /** Breakers of the rotation owed to the next intervals (N / 60 per interval, fractions carried). */
+  private credit = 0;
   private sweeping = false;
   private again = false;
   private scheduled = false;
@@ -112,7 +114,9 @@ export class RefreshSweep {
       else if (now - driver.lastSyncAt >= interval) due.push(driver);
     }
     const chosen = new Set(due);
-    let slice = Math.ceil(drivers.size / FULL_SWEEP_INTERVALS);
+    this.credit = Math.min(this.credit + drivers.size / FULL_SWEEP_INTERVALS, drivers.size);
+    let slice = Math.floor(this.credit);
+    this.credit -= slice;
     while (slice > 0) {
       this.rotation ??= this.seek();
       const next = this.rotation.next();
