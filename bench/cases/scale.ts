@@ -52,6 +52,12 @@ async function recordBytes(admin: Redis, breakers: number): Promise<number> {
   return total / sampled;
 }
 
+async function sequentially<T>(steps: readonly (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = [];
+  for (const step of steps) results.push(await step());
+  return results;
+}
+
 const sum = (observations: readonly Observation[], key: keyof Observation): number =>
   observations.reduce((total, o) => total + o[key], 0);
 const most = (observations: readonly Observation[], key: keyof Observation): number =>
@@ -70,15 +76,21 @@ async function scale(params: CaseParams): Promise<CaseOutput> {
     redisUrl: server.url,
     replicaId: `replica-${index}`,
     namespace: NAMESPACE,
+    // This machine is shared and overloaded at times: a command timeout of
+    // 250 ms sends a box with 100,000 breakers to local mode and back (each
+    // time reconciling every breaker), which measures the machine, not the sweep.
+    commandTimeoutMs: 2_000,
     nodeFlags: ['--expose-gc'],
     breakers: {},
   }));
-  const populated = await Promise.all(
-    fleet.replicas.map((r) =>
-      r.send(
-        { op: 'populate', prefix: PREFIX, count: breakers, options: { windowMs: WINDOW_MS } },
-        600_000,
-      ),
+  // One replica after the other, as a fleet rolls out.
+  const populated = await sequentially(
+    fleet.replicas.map(
+      (r) => () =>
+        r.send(
+          { op: 'populate', prefix: PREFIX, count: breakers, options: { windowMs: WINDOW_MS } },
+          600_000,
+        ),
     ),
   );
   const heapPerBreaker = median(populated.map((p) => (p.heapAfter - p.heapBefore) / breakers));
