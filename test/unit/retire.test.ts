@@ -142,12 +142,12 @@ describe('retireIdleAfterMs', () => {
       clock.advance(IDLE);
     }
     await box.retireIdleNow();
-    expect(box.breakers().map((b) => b.name).sort()).toEqual([
-      'forced-closed',
-      'forced-open',
-      'half-open',
-      'open',
-    ]);
+    expect(
+      box
+        .breakers()
+        .map((b) => b.name)
+        .sort(),
+    ).toEqual(['forced-closed', 'forced-open', 'half-open', 'open']);
     release();
     await trial;
     await box.close();
@@ -162,7 +162,12 @@ describe('retireIdleAfterMs', () => {
     await box.retireIdleNow();
     clock.advance(2 * IDLE);
     await box.retireIdleNow();
-    expect(box.breakers().map((b) => b.name).sort()).toEqual(['followed', 'listened']);
+    expect(
+      box
+        .breakers()
+        .map((b) => b.name)
+        .sort(),
+    ).toEqual(['followed', 'listened']);
     await box.close();
   });
 
