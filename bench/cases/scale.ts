@@ -32,24 +32,31 @@ const NAMESPACE = 'scale';
 const WINDOW_MS = 2_000;
 const MEMORY_SAMPLE = 500;
 
-/** Mean `MEMORY USAGE` (bytes) of a breaker's keys over a sample of breakers. */
-async function recordBytes(admin: Redis, breakers: number): Promise<number> {
+/** Mean `MEMORY USAGE` (bytes) of a breaker's keys over a sample of breakers, each key over those that have it. */
+async function recordBytes(
+  admin: Redis,
+  breakers: number,
+): Promise<{ state: number; window: number; events: number; withWindow: number }> {
   const step = Math.max(1, Math.floor(breakers / MEMORY_SAMPLE));
-  let total = 0;
-  let sampled = 0;
+  const totals = { state: 0, window: 0, events: 0 };
+  const counts = { state: 0, window: 0, events: 0 };
   for (let i = 0; i < breakers; i += step) {
-    for (const suffix of ['state', 'window', 'events']) {
-      const bytes = await admin.memory(
-        'USAGE',
-        `${NAMESPACE}:{${PREFIX}${i}}:${suffix}`,
-        'SAMPLES',
-        0,
-      );
-      total += typeof bytes === 'number' ? bytes : 0;
+    for (const suffix of ['state', 'window', 'events'] as const) {
+      const key = `${NAMESPACE}:{${PREFIX}${i}}:${suffix}`;
+      const bytes = await admin.memory('USAGE', key, 'SAMPLES', 0);
+      if (typeof bytes !== 'number') continue;
+      totals[suffix] += bytes;
+      counts[suffix]++;
     }
-    sampled++;
   }
-  return total / sampled;
+  const mean = (key: keyof typeof totals): number =>
+    counts[key] === 0 ? 0 : totals[key] / counts[key];
+  return {
+    state: mean('state'),
+    window: mean('window'),
+    events: mean('events'),
+    withWindow: counts.window / Math.max(1, counts.state),
+  };
 }
 
 async function sequentially<T>(steps: readonly (() => Promise<T>)[]): Promise<T[]> {
@@ -136,8 +143,13 @@ async function scale(params: CaseParams): Promise<CaseOutput> {
       breakers,
       readyMs: median(populated.map((p) => p.readyMs)),
       heapPerBreaker,
-      activeRedisBytesPerBreaker: activeBytes,
-      idleRedisBytesPerBreaker: idleBytes,
+      // Active: a record with its window (every replica's buckets); idle: the record once its window expired.
+      activeRedisBytesPerBreaker: activeBytes.state + activeBytes.window + activeBytes.events,
+      activeStateBytes: activeBytes.state,
+      activeWindowBytes: activeBytes.window,
+      activeShareWithWindow: activeBytes.withWindow,
+      idleRedisBytesPerBreaker: idleBytes.state + idleBytes.window + idleBytes.events,
+      idleShareWithWindow: idleBytes.withWindow,
       redisUsedMemoryPerBreaker: usedMemory / breakers,
       activeCpuPercent: median(active.map((o) => o.cpuPercent)),
       activeRecordsPerSecondPerReplica: perSecond(active, 'records'),
