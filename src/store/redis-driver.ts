@@ -550,6 +550,10 @@ export class RedisDriver implements CircuitDriver {
       snapshot,
       transition === undefined ? undefined : this.store.replicaId,
     );
+    // A message heard while local that could not be adopted as it was (say, a
+    // record another replica rebuilt under a new incarnation) waited for this
+    // replica to read Redis again: it may be newer than what this script saw.
+    if (this.unconfirmed !== undefined) this.confirm();
   }
 
   /** True while this breaker decides locally. */

@@ -405,6 +405,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       await Promise.all(chunk.map((driver) => driver.reconcile()));
     });
     this.flushAgain = true;
+    if (this.sweep.fullSweepOwed) this.sweep.request();
   }
 
   private shouldFlushAgain(): boolean {

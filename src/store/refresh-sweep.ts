@@ -55,6 +55,7 @@ export class RefreshSweep {
   private credit = 0;
   private sweeping = false;
   private again = false;
+  private owed = false;
   private scheduled = false;
 
   constructor(private readonly host: SweepHost) {}
@@ -85,10 +86,24 @@ export class RefreshSweep {
     });
   }
 
-  /** One sweep: this interval's reads, or every breaker (`all`). */
+  /** True while a full sweep was asked for and could not run yet (local mode, or a sweep under way). */
+  get fullSweepOwed(): boolean {
+    return this.owed;
+  }
+
+  /** One sweep: this interval's reads, or every breaker (`all`, or a full sweep owed). */
   run(all: boolean): void {
-    if (!this.host.canRead() || this.sweeping) return;
-    const due = all ? [...this.host.drivers.values()] : this.dueNow();
+    // A full sweep asked for while it cannot run (local mode, or a sweep under
+    // way) is owed, not dropped: the messages it stands for were missed.
+    if (all) this.owed = true;
+    if (!this.host.canRead()) return;
+    if (this.sweeping) {
+      if (all) this.again = true;
+      return;
+    }
+    const full = this.owed;
+    this.owed = false;
+    const due = full ? [...this.host.drivers.values()] : this.dueNow();
     if (due.length === 0) return;
     this.sweeping = true;
     void inChunks(due, CHUNK, async (chunk) => {
