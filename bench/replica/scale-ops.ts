@@ -64,7 +64,14 @@ export class ScaleOps {
     });
   }
 
-  observe(durationMs: number): Promise<Observation> {
+  /** Idle once the flush backlog drained (no record sent for a second) and after a full collection. */
+  async observe(durationMs: number): Promise<Observation> {
+    let records = -1;
+    while (records !== this.store.flushStats.records) {
+      records = this.store.flushStats.records;
+      await sleep(1_000);
+    }
+    settledHeapUsed();
     return this.observed(durationMs, async () => {
       await sleep(durationMs);
       return 0;
