@@ -164,6 +164,7 @@ async function scale(params: CaseParams): Promise<CaseOutput> {
       sweepLoopP99Ms: most(idle, 'loopP99Ms'),
       sweepLoopMaxMs: most(idle, 'loopMaxMs'),
       largestReadBurst: most(idle, 'largestReadBurst'),
+      longestSweepSliceMs: most(idle, 'longestSweepSliceMs'),
       calls: sum(active, 'calls'),
       retireMs: median(retired.map((r) => r.ms)),
       heapAfterRetire,

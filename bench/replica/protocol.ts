@@ -106,6 +106,8 @@ export interface Observation {
   readonly reads: number;
   /** The largest pipeline of reads the sweep sent. */
   readonly largestReadBurst: number;
+  /** The longest the sweep held the event loop in one synchronous stretch, ms. */
+  readonly longestSweepSliceMs: number;
   readonly calls: number;
 }
 

@@ -96,6 +96,7 @@ export class ScaleOps {
     const records = store.flushStats.records;
     const reads = store.sweep.stats.reads;
     store.sweep.stats.largestBurst = 0;
+    store.sweep.stats.longestSliceMs = 0;
     const histogram = monitorEventLoopDelay({ resolution: 5 });
     histogram.enable();
     const cpu = process.cpuUsage();
@@ -115,6 +116,7 @@ export class ScaleOps {
       records: store.flushStats.records - records,
       reads: store.sweep.stats.reads - reads,
       largestReadBurst: store.sweep.stats.largestBurst,
+      longestSweepSliceMs: store.sweep.stats.longestSliceMs,
       calls,
     };
   }

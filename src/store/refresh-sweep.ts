@@ -40,8 +40,12 @@ export interface SweepHost {
  * is read in full. Reads go out in pipelines of {@link CHUNK}, one after the other.
  */
 export class RefreshSweep {
-  /** Reads sent (full reads and checks), and the most one pipeline carried (tests and the bench). */
-  readonly stats = { reads: 0, largestBurst: 0, fullReads: 0 };
+  /**
+   * Reads sent (full reads and checks), the most one pipeline carried, and the
+   * longest the sweep held the event loop in one synchronous stretch, in ms
+   * (tests and the bench).
+   */
+  readonly stats = { reads: 0, largestBurst: 0, fullReads: 0, longestSliceMs: 0 };
   private readonly unsettled = new Set<RedisDriver>();
   /**
    * Where the spread full sweep goes on: a live Map iterator, and how far into
@@ -103,7 +107,9 @@ export class RefreshSweep {
     }
     const full = this.owed;
     this.owed = false;
+    const started = performance.now();
     const due = full ? [...this.host.drivers.values()] : this.dueNow();
+    this.noteSlice(started);
     if (due.length === 0) return;
     this.sweeping = true;
     void inChunks(due, CHUNK, async (chunk) => {
@@ -165,13 +171,17 @@ export class RefreshSweep {
    * changes only this.
    */
   async readRecords(drivers: readonly RedisDriver[]): Promise<void> {
+    const started = performance.now();
     const checked = drivers.filter((driver) => driver.checkable);
     const full = drivers.filter((driver) => !driver.checkable);
     const pipeline = this.host.command.pipeline();
     for (const driver of checked) pipeline.hmget(driver.scriptKeys[0] ?? '', 'inc', 'ep', 'st');
     const heard = full.map((driver) => this.queueFullRead(pipeline, driver));
-    const results = await this.exec(pipeline, drivers.length);
+    const sent = this.exec(pipeline, drivers.length);
+    this.noteSlice(started);
+    const results = await sent;
     if (results === undefined) return;
+    const received = performance.now();
     const changed: RedisDriver[] = [];
     let failure: unknown = undefined;
     const now = this.host.clock.now();
@@ -190,6 +200,7 @@ export class RefreshSweep {
     });
     if (failure === undefined) this.host.reportOk();
     else this.host.reportTrouble(failure);
+    this.noteSlice(received);
     if (changed.length > 0 && this.host.canRead()) {
       const again = this.host.command.pipeline();
       const heardAgain = changed.map((driver) => this.queueFullRead(again, driver));
@@ -201,6 +212,11 @@ export class RefreshSweep {
       });
       if (trouble !== undefined) this.host.reportTrouble(trouble);
     }
+  }
+
+  private noteSlice(started: number): void {
+    const ms = performance.now() - started;
+    if (ms > this.stats.longestSliceMs) this.stats.longestSliceMs = ms;
   }
 
   private queueFullRead(pipeline: ReturnType<Redis['pipeline']>, driver: RedisDriver): number {
