@@ -104,18 +104,24 @@ function polyline(series, max, dashed) {
   return line;
 }
 
-function drawSpark(entry, counters, receivedAt) {
-  if (entry.last !== null) {
-    const elapsed = Math.max(0.05, (receivedAt - entry.lastAt) / 1000);
-    pushPoint(entry.calls, Math.max(0, counters.calls - entry.last.calls) / elapsed);
-    pushPoint(entry.refusals, Math.max(0, counters.refusals - entry.last.refusals) / elapsed);
+/** Calls and refusals per second: this replica's own counters (live), plus the other replicas' reported rates. */
+function drawSpark(entry, b, receivedAt) {
+  const others = b.others ?? { calls: 0, refusals: 0 };
+  const own = b.counters ?? null;
+  const elapsed = Math.max(0.05, (receivedAt - entry.lastAt) / 1000);
+  const delta = (key) =>
+    own === null || entry.last === null ? 0 : Math.max(0, own[key] - entry.last[key]) / elapsed;
+  if (entry.lastAt !== 0) {
+    pushPoint(entry.calls, delta('calls') + others.calls);
+    pushPoint(entry.refusals, delta('refusals') + others.refusals);
   }
-  entry.last = counters;
+  entry.last = own;
   entry.lastAt = receivedAt;
   const max = Math.max(1, ...entry.calls, ...entry.refusals);
   entry.svg.replaceChildren(polyline(entry.calls, max, false), polyline(entry.refusals, max, true));
   const rate = (series) => (series.at(-1) ?? 0).toFixed(1);
-  entry.caption.textContent = `— calls ${rate(entry.calls)}/s · ┄ refusals ${rate(entry.refusals)}/s (this replica)`;
+  const scope = b.local ? 'fleet' : 'other replicas';
+  entry.caption.textContent = `— calls ${rate(entry.calls)}/s · ┄ refusals ${rate(entry.refusals)}/s (${scope})`;
 }
 
 function renderBreaker(b, view, receivedAt) {
@@ -137,9 +143,11 @@ function renderBreaker(b, view, receivedAt) {
       : receivedAt + Math.max(0, b.openUntil - at);
   entry.epoch.textContent = b.epoch === null || b.epoch === undefined ? '—' : String(b.epoch);
   entry.mode.textContent =
-    b.source === 'transition'
-      ? 'seen in a fleet transition (not created on this replica)'
-      : (b.mode ?? b.error ?? '—');
+    b.source === 'view'
+      ? `yes; shared record unreadable: ${b.error}`
+      : b.local
+        ? 'yes'
+        : 'no (another replica created it)';
   entry.lastError.textContent = b.lastError ?? '—';
   const replicas =
     w === undefined ? [] : Object.entries(w.replicas ?? {}).sort(([x], [y]) => x.localeCompare(y));
@@ -149,7 +157,7 @@ function renderBreaker(b, view, receivedAt) {
       : replicas
           .map(([id, c]) => `${id}: ${c.calls} calls, ${c.failures} failed, ${c.slowCalls} slow`)
           .join('; ');
-  drawSpark(entry, b.counters, receivedAt);
+  drawSpark(entry, b, receivedAt);
   tick(entry);
 }
 
@@ -169,13 +177,82 @@ function renderView(view) {
   const health = { healthy: '✓ healthy', degraded: '! degraded', unhealthy: '✕ unhealthy' };
   setBadge($('replica-health'), view.health, health[view.health] ?? view.health);
   for (const b of view.breakers) renderBreaker(b, view, receivedAt);
+  if (view.scope === 'fleet') {
+    // A record deleted from Redis leaves the page too.
+    const shown = new Set(view.breakers.map((b) => b.name));
+    for (const [name, entry] of cards)
+      if (!shown.has(name)) {
+        entry.node.remove();
+        cards.delete(name);
+      }
+  }
+  renderReplicas(view);
+}
+
+function renderReplicas(view) {
+  const scope = $('scope');
+  if (view.scope === 'fleet') {
+    const n = view.breakers.length;
+    scope.textContent = `Every breaker of the namespace (${n}) across ${view.replicas.length} live replica(s), read from Redis.`;
+  } else {
+    scope.textContent = `Only this replica's breakers: ${view.fleetError ?? 'no Redis, so no fleet to read'}.`;
+  }
+  const rows = view.replicas.map((r) => {
+    const row = document.createElement('tr');
+    if (r.replicaId === view.replicaId) row.className = 'self';
+    const health = { healthy: '✓ healthy', degraded: '! degraded', unhealthy: '✕ unhealthy' };
+    const cell = (text, kind) => {
+      const td = document.createElement('td');
+      if (kind === undefined) td.textContent = text;
+      else {
+        const badge = document.createElement('span');
+        badge.className = 'badge';
+        setBadge(badge, kind, text);
+        td.append(badge);
+      }
+      return td;
+    };
+    const workers =
+      r.workers.length === 0
+        ? '—'
+        : r.workers
+            .map(
+              (w) =>
+                `${w.queue}: ${w.paused ? '⏸ paused' : '▶ running'} (${w.dependencies.join(', ')})`,
+            )
+            .join('; ');
+    const unhealthy = r.unhealthy.length === 0 ? '' : ` (${r.unhealthy.join(', ')})`;
+    const age = Math.max(0, Math.round((view.at - r.at) / 1000));
+    row.append(
+      cell(r.replicaId === view.replicaId ? `${r.replicaId} (this page)` : r.replicaId),
+      cell(r.mode, r.mode),
+      cell(`${health[r.health] ?? r.health}${unhealthy}`, r.health),
+      cell(String(r.breakers)),
+      cell(workers),
+      cell(String(r.gateRefusals)),
+      cell(`${age}s ago`),
+    );
+    return row;
+  });
+  if (rows.length === 0) {
+    const row = document.createElement('tr');
+    const td = document.createElement('td');
+    td.colSpan = 7;
+    td.textContent =
+      view.scope === 'fleet'
+        ? 'No replica has written a presence entry yet.'
+        : 'No fleet: this replica only.';
+    row.append(td);
+    rows.push(row);
+  }
+  $('replica-rows').replaceChildren(...rows);
 }
 
 function addTransition(t) {
   const item = document.createElement('li');
   const from = stateOf(t.from).label;
   const to = stateOf(t.to);
-  item.textContent = `${time(t.at)} ${t.breaker}: ${from} → ${to.icon} ${to.label} (${String(t.reason).replaceAll('_', ' ')}, epoch ${t.epoch}, seen by ${t.replicaId})`;
+  item.textContent = `${time(t.at)} ${t.breaker}: ${from} → ${to.icon} ${to.label} (${String(t.reason).replaceAll('_', ' ')}, epoch ${t.epoch}, by ${t.replicaId})`;
   item.dataset.state = to.label;
   const feed = $('feed');
   feed.prepend(item);

@@ -120,8 +120,19 @@ export interface Binding {
   close(): Promise<void>;
 }
 
+/** A worker bound with `box.bindWorker()`, as it is now. */
+export interface BoundWorkerStatus {
+  /** The worker's queue name. */
+  readonly queue: string;
+  readonly dependencies: readonly string[];
+  /** Whether the worker is paused (by its binding or otherwise). */
+  readonly paused: boolean;
+}
+
 /** The BullMQ feature of a box: probe jobs, worker and queue bindings, backpressure. */
 export interface JobsService extends BoxFeature {
+  /** Every worker bound on this replica and not unbound, with whether it is paused now. */
+  boundWorkers(): readonly BoundWorkerStatus[];
   /** Called by the box for every breaker it creates. */
   breakerAdded(breaker: Breaker<unknown>): void;
   /** True while a worker or queue binding, or a backpressure handle, follows breaker `name`. */

@@ -34,6 +34,12 @@ export interface BreakerBoxOptions {
   readonly commandTimeoutMs?: number | undefined;
   /** How often records that may be stale (breakers not closed) are re-read from Redis, in ms. Default 1,000. */
   readonly refreshIntervalMs?: number | undefined;
+  /**
+   * How often a replica with Redis writes its presence entry (mode, health,
+   * bound workers, call rates) for the dashboard, in ms; `0` writes none. One
+   * `SET … PX` per interval, expiring after three. Default 2,000.
+   */
+  readonly presenceIntervalMs?: number | undefined;
   /** How long `createBreakerBox` waits for Redis to answer, in ms. Default 2,000. */
   readonly connectTimeoutMs?: number | undefined;
   /** How long `close()` waits for calls in flight, in ms. Default 5,000. */
@@ -88,6 +94,7 @@ export interface ResolvedBoxOptions {
   readonly flushIntervalMs: number;
   readonly commandTimeoutMs: number;
   readonly refreshIntervalMs: number;
+  readonly presenceIntervalMs: number;
   readonly connectTimeoutMs: number;
   readonly drainTimeoutMs: number;
   readonly shutdownGraceMs: number;
@@ -123,7 +130,8 @@ const loggerSchema = z.custom<Logger | false>(
   },
 );
 
-const schema = z.strictObject({
+/** The schema box options are checked with (docs/options.md lists every key; a test checks it). */
+export const boxOptionsSchema = z.strictObject({
   redis: z.unknown().optional(),
   namespace: z.string().optional(),
   replicaId: z.string().optional(),
@@ -131,6 +139,7 @@ const schema = z.strictObject({
   flushIntervalMs: wholeMs(5, 60_000).optional(),
   commandTimeoutMs: wholeMs(1, 60_000).optional(),
   refreshIntervalMs: wholeMs(10, 600_000).optional(),
+  presenceIntervalMs: wholeMs(0, 600_000).optional(),
   connectTimeoutMs: wholeMs(10, 600_000).optional(),
   drainTimeoutMs: wholeMs(0, 600_000).optional(),
   shutdownGraceMs: wholeMs(0, 600_000).optional(),
@@ -166,7 +175,7 @@ const schema = z.strictObject({
  * @throws InvalidBreakerOptions listing every bad option (the first in `option`/`value`)
  */
 export function resolveBoxOptions(input: BreakerBoxOptions | undefined): ResolvedBoxOptions {
-  const checked = checkOptions(schema, input ?? {}, '');
+  const checked = checkOptions(boxOptionsSchema, input ?? {}, '');
   const issues = [...checked.issues];
   const namespace = validated(issues, 'namespace', () =>
     validateName(checked.data?.namespace ?? input?.namespace ?? 'breakerbox', 'namespace'),
@@ -186,6 +195,7 @@ export function resolveBoxOptions(input: BreakerBoxOptions | undefined): Resolve
     flushIntervalMs: options.flushIntervalMs ?? 100,
     commandTimeoutMs: options.commandTimeoutMs ?? 250,
     refreshIntervalMs: options.refreshIntervalMs ?? 1_000,
+    presenceIntervalMs: options.presenceIntervalMs ?? 2_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 2_000,
     drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
     shutdownGraceMs: options.shutdownGraceMs ?? 0,

@@ -13,6 +13,7 @@ import type { Listener, Unsubscribe } from '../events/typed-events.js';
 import { TypedEvents } from '../events/typed-events.js';
 import type { BreakerStore } from '../store/breaker-store.js';
 import type { StoreMode } from '../store/circuit-driver.js';
+import type { FleetReader } from '../store/fleet-reader.js';
 import type { Clock, RandomSource } from '../util/clock.js';
 import { validateName } from '../util/names.js';
 import type { Queue, Worker } from 'bullmq';
@@ -154,6 +155,14 @@ export class BreakerBox implements BreakerHost, FeatureHost {
   /** Where state lives now: `memory` (no Redis), `shared` (Redis) or `local` (Redis unreachable). */
   get mode(): StoreMode {
     return this.store.mode;
+  }
+
+  /**
+   * @internal Every breaker of the namespace, created here or not, for
+   * operators' views (the dashboard, admin routes); undefined without Redis.
+   */
+  get fleet(): FleetReader | undefined {
+    return this.store.fleet;
   }
 
   /** True once calls are refused: from `close()` on, after its grace delay. */

@@ -62,7 +62,8 @@ const fn = (what: string) =>
     message: `must be a function ${what}`,
   });
 
-const optionsSchema = z.strictObject({
+/** The schema breaker options are checked with (docs/options.md lists every key; a test checks it). */
+export const breakerOptionsSchema = z.strictObject({
   failureRateThreshold: fraction().optional(),
   slowCallRateThreshold: fraction().optional(),
   slowCallDurationMs: durationMs().optional(),
@@ -103,7 +104,7 @@ const optionsSchema = z.strictObject({
  * @throws InvalidBreakerOptions listing every bad option (the first in `option`/`value`)
  */
 export function resolveBreakerOptions(input: unknown): ResolvedBreakerOptions {
-  const checked = checkOptions(optionsSchema, input ?? {}, '');
+  const checked = checkOptions(breakerOptionsSchema, input ?? {}, '');
   const d = BREAKER_DEFAULTS;
   const issues = [
     ...checked.issues,

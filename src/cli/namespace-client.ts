@@ -7,12 +7,13 @@ import type { Breaker } from '../breaker/breaker.js';
 import { connectRedis } from '../redis/connect.js';
 import type { RedisConnections } from '../redis/connect.js';
 import { breakerKeys, transitionsChannel } from '../redis/keys.js';
+import { scanNamespace } from '../redis/namespace-scan.js';
 import { inChunks } from '../util/chunks.js';
 import { validateName } from '../util/names.js';
 import { CliError } from './cli-error.js';
 import type { FleetBreaker } from './fleet-breaker.js';
 import { fleetBreaker } from './fleet-breaker.js';
-import { optionsFromStoredConfig } from './stored-config.js';
+import { optionsFromStoredConfig } from '../store/stored-config.js';
 import { guardRedis } from './redis-guard.js';
 
 /** Breakers read at once: thousands would outrun the command timeout. */
@@ -69,6 +70,8 @@ export class NamespaceClient {
         logger: pino({ level: 'silent' }),
         commandTimeoutMs: COMMAND_TIMEOUT_MS,
         connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        // The CLI is no replica: the dashboard must not list it.
+        presenceIntervalMs: 0,
       });
     } catch (error) {
       connections.command.disconnect();
@@ -93,29 +96,12 @@ export class NamespaceClient {
     return transitionsChannel(this.namespace);
   }
 
-  /** Names of every breaker with a record in the namespace, sorted (SCAN over `<ns>:{*}:state`). */
+  /** Names of every breaker with a record in the namespace, sorted (one SCAN pass over `<ns>:*`). */
   async names(): Promise<string[]> {
-    const prefix = `${this.namespace}:{`;
-    const suffix = '}:state';
-    const found = new Set<string>();
-    await guardRedis(this.target, async () => {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.connections.command.scan(
-          cursor,
-          'MATCH',
-          `${prefix}*${suffix}`,
-          'COUNT',
-          1_000,
-        );
-        cursor = next;
-        for (const key of keys) {
-          const name = key.slice(prefix.length, -suffix.length);
-          if (isBreakerName(name)) found.add(name);
-        }
-      } while (cursor !== '0');
-    });
-    return [...found].sort();
+    const found = await guardRedis(this.target, () =>
+      scanNamespace(this.connections.command, this.namespace),
+    );
+    return [...found.breakers];
   }
 
   /**
@@ -199,14 +185,5 @@ export class NamespaceClient {
       'REDIS_UNREACHABLE',
       `Redis at ${this.target} stopped answering; nothing could be read or changed reliably`,
     );
-  }
-}
-
-function isBreakerName(name: string): boolean {
-  try {
-    validateName(name);
-    return true;
-  } catch {
-    return false;
   }
 }

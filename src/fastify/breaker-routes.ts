@@ -2,7 +2,11 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { BreakerBox } from '../box/breaker-box.js';
 import type { Breaker } from '../breaker/breaker.js';
 import type { BreakerSnapshot } from '../breaker/breaker-snapshot.js';
+import { toBreakerSnapshot } from '../breaker/breaker-snapshot.js';
+import type { FleetForceMode } from '../store/fleet-reader.js';
+import { driverSnapshotOf } from '../store/record-conversions.js';
 import { errorMessage } from '../util/error-message.js';
+import { isValidName } from '../util/names.js';
 import { bearerMatcher } from './admin-auth.js';
 import { breakersSchema, forceOpenSchema, noBodySchema } from './schemas.js';
 
@@ -24,7 +28,7 @@ function notFound(reply: FastifyReply, name: string): FastifyReply {
     statusCode: 404,
     code: 'UNKNOWN_BREAKER',
     error: 'Not Found',
-    message: `no breaker named ${JSON.stringify(name)} on this replica`,
+    message: `no breaker named ${JSON.stringify(name)} on this replica or in the namespace`,
   });
 }
 
@@ -60,6 +64,7 @@ export function breakerRoutes(
   };
   const route = (
     action: string,
+    mode: FleetForceMode,
     schema: typeof forceOpenSchema | typeof noBodySchema,
     run: (breaker: Breaker<unknown>, body: { forMs?: number } | null) => Promise<void>,
   ): void => {
@@ -67,16 +72,24 @@ export function breakerRoutes(
       `${prefix}/breakers/:name/${action}`,
       { ...admin, schema },
       async (request, reply) => {
-        const breaker = box.findBreaker(request.params.name);
-        if (breaker === undefined) return notFound(reply, request.params.name);
-        await run(breaker, request.body ?? null);
-        return reply.send(await breaker.snapshot());
+        const { name } = request.params;
+        const breaker = box.findBreaker(name);
+        if (breaker !== undefined) {
+          await run(breaker, request.body ?? null);
+          return reply.send(await breaker.snapshot());
+        }
+        // Not created here: any breaker of the namespace, through the same force script.
+        const fleet = box.fleet;
+        if (fleet === undefined || !isValidName(name)) return notFound(reply, name);
+        const forced = await fleet.force(name, mode, request.body?.forMs ?? 0);
+        if (forced === undefined) return notFound(reply, name);
+        return reply.send(toBreakerSnapshot(name, false, driverSnapshotOf(forced, box.mode)));
       },
     );
   };
-  route('force-open', forceOpenSchema, (breaker, body) =>
+  route('force-open', 'open', forceOpenSchema, (breaker, body) =>
     breaker.forceOpen(body?.forMs === undefined ? {} : { forMs: body.forMs }),
   );
-  route('force-closed', noBodySchema, (breaker) => breaker.forceClosed());
-  route('reset', noBodySchema, (breaker) => breaker.reset());
+  route('force-closed', 'closed', noBodySchema, (breaker) => breaker.forceClosed());
+  route('reset', 'reset', noBodySchema, (breaker) => breaker.reset());
 }

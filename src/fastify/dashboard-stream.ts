@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BreakerBox } from '../box/breaker-box.js';
 import type { TransitionEvent } from '../events/box-events.js';
 import type { Unsubscribe } from '../events/typed-events.js';
+import type { TransitionMessage } from '../store/transition-feed.js';
 import { dashboardView } from './dashboard-view.js';
+import { FleetListing } from './fleet-listing.js';
 
 /** Transitions kept for a page that connects later. */
 const RECENT_LIMIT = 50;
@@ -10,10 +12,13 @@ const RECENT_LIMIT = 50;
 const HEARTBEAT_MS = 15_000;
 
 /**
- * The dashboard's server-sent events: one subscription to the box per plugin
- * instance, shared by every open page. Each transition (the box sees the
- * fleet's in shared mode) goes to every page at once; a snapshot of every
- * breaker goes out every `intervalMs` so counts and countdowns stay live.
+ * The dashboard's server-sent events: one subscription per plugin instance,
+ * shared by every open page. With Redis, every transition published in the
+ * namespace (any breaker, any replica) goes to every page at once, and the
+ * view lists every breaker of the namespace (see {@link FleetListing}); the
+ * box's own transitions are sent too while it decides alone (local mode) or
+ * has no Redis. A snapshot goes out every `intervalMs` so counts and
+ * countdowns stay live.
  * Timers run only while a page is connected and are `unref()`ed; `close()`
  * ends every stream so the server (and the process) can close.
  */
@@ -21,6 +26,7 @@ export class DashboardStream {
   private readonly clients = new Set<ServerResponse>();
   private readonly recent: TransitionEvent[] = [];
   private readonly unsubscribe: Unsubscribe[];
+  private readonly listing: FleetListing | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private building = false;
@@ -31,13 +37,12 @@ export class DashboardStream {
     private readonly intervalMs: number,
     private readonly heartbeatMs: number = HEARTBEAT_MS,
   ) {
+    const fleet = box.fleet;
+    this.listing = fleet === undefined ? undefined : new FleetListing(fleet);
     this.unsubscribe = [
       box.on('transition', (event) => {
-        this.recent.push(event);
-        if (this.recent.length > RECENT_LIMIT) this.recent.shift();
-        this.broadcast('transition', event);
-        // The page shows the new state with its counts at once, not a tick later.
-        this.sendSnapshot();
+        // With Redis in shared mode the same transition comes from the channel.
+        if (fleet === undefined || box.mode !== 'shared') this.transition(event);
       }),
       box.on('mode', (event) => {
         this.broadcast('mode', event);
@@ -47,6 +52,14 @@ export class DashboardStream {
         this.broadcast('health', event);
       }),
     ];
+    if (fleet !== undefined)
+      this.unsubscribe.push(
+        fleet.onTransition((message) => {
+          this.listing?.adopt(message);
+          const event = fromMessage(message);
+          if (event !== undefined) this.transition(event);
+        }),
+      );
   }
 
   /** How many pages are connected. */
@@ -86,6 +99,14 @@ export class DashboardStream {
     this.stopTimers();
   }
 
+  private transition(event: TransitionEvent): void {
+    this.recent.push(event);
+    if (this.recent.length > RECENT_LIMIT) this.recent.shift();
+    this.broadcast('transition', event);
+    // The page shows the new state with its counts at once, not a tick later.
+    this.sendSnapshot();
+  }
+
   private remove(response: ServerResponse): void {
     this.clients.delete(response);
     if (this.clients.size === 0) this.stopTimers();
@@ -116,7 +137,7 @@ export class DashboardStream {
   private sendSnapshot(only?: ServerResponse): void {
     if (this.clients.size === 0 || (only === undefined && this.building)) return;
     if (only === undefined) this.building = true;
-    void dashboardView(this.box).then(
+    void dashboardView(this.box, this.listing).then(
       (view) => {
         if (only === undefined) this.building = false;
         if (only !== undefined) {
@@ -138,4 +159,23 @@ export class DashboardStream {
 function write(response: ServerResponse, event: string, data: unknown): void {
   if (response.writableEnded) return;
   response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** A message of the transitions channel as the page's feed shows it (times on the Redis clock). */
+function fromMessage(message: TransitionMessage): TransitionEvent | undefined {
+  const t = message.transition;
+  if (t === undefined) return undefined;
+  const open = t.to === 'open' || t.to === 'forced_open';
+  const openUntil = open && t.openUntil > 0 ? t.openUntil : null;
+  return {
+    breaker: message.name,
+    from: t.from,
+    to: t.to,
+    epoch: t.epoch,
+    reason: t.reason,
+    retryAfterMs: openUntil === null ? 0 : Math.max(0, openUntil - message.snapshot.now),
+    replicaId: message.replicaId,
+    at: t.at,
+    openUntil,
+  };
 }

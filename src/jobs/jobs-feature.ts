@@ -6,6 +6,7 @@ import type {
   Binding,
   BindQueueOptions,
   BindWorkerOptions,
+  BoundWorkerStatus,
   FeatureHost,
   JobsService,
 } from '../box/box-features.js';
@@ -81,6 +82,15 @@ export class JobsFeature implements JobsService {
     if (this.trackers.has(name)) return true;
     for (const binding of this.queueBindings) if (binding.follows(name)) return true;
     return false;
+  }
+
+  boundWorkers(): readonly BoundWorkerStatus[] {
+    const statuses: BoundWorkerStatus[] = [];
+    for (const binding of this.bindings) {
+      const status = binding instanceof WorkerBinding ? binding.status() : undefined;
+      if (status !== undefined) statuses.push(status);
+    }
+    return statuses;
   }
 
   bindWorker(worker: Worker, input: BindWorkerOptions): Binding {

@@ -5,7 +5,8 @@ import { parseOptions } from '../util/schema.js';
 /** The `jobs` option after defaults and validation. */
 export type ResolvedJobsOptions = Required<JobsOptions>;
 
-const schema = z.strictObject({
+/** The schema of the box's `jobs` option (docs/options.md lists every key; a test checks it). */
+export const jobsOptionsSchema = z.strictObject({
   probeWorker: z.boolean().optional(),
   probeConcurrency: z.int().min(1).max(1_000).optional(),
   sweepIntervalMs: z.int().min(100).max(86_400_000).optional(),
@@ -18,7 +19,7 @@ const schema = z.strictObject({
  * @throws InvalidBreakerOptions naming the first bad option (`jobs.…`) and its value
  */
 export function resolveJobsOptions(input: unknown): ResolvedJobsOptions {
-  const options = parseOptions(schema, input ?? {}, 'jobs');
+  const options = parseOptions(jobsOptionsSchema, input ?? {}, 'jobs');
   return Object.freeze({
     probeWorker: options.probeWorker ?? true,
     probeConcurrency: options.probeConcurrency ?? 4,

@@ -1,6 +1,11 @@
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import type { BackpressureLevel, Binding, BindWorkerOptions } from '../box/box-features.js';
+import type {
+  BackpressureLevel,
+  Binding,
+  BindWorkerOptions,
+  BoundWorkerStatus,
+} from '../box/box-features.js';
 import type { Unsubscribe } from '../events/typed-events.js';
 import type { BackpressureTracker } from './backpressure-tracker.js';
 import { worstLevel } from './level.js';
@@ -40,6 +45,16 @@ export class WorkerBinding implements Binding {
       (worst, tracker) => worstLevel(worst, tracker.level),
       'normal',
     );
+  }
+
+  /** The worker as it is now; undefined once unbound. */
+  status(): BoundWorkerStatus | undefined {
+    if (this.closed) return undefined;
+    return {
+      queue: this.worker.name,
+      dependencies: this.options.dependencies,
+      paused: this.worker.isPaused(),
+    };
   }
 
   async close(): Promise<void> {

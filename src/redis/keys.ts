@@ -25,3 +25,13 @@ export function breakerKeys(namespace: string, name: string): BreakerKeys {
 export function transitionsChannel(namespace: string): string {
   return `${namespace}:transitions`;
 }
+
+/** Prefix of the replicas' presence keys: `<ns>:replica:<replicaId>` (no hash tag: one small key each). */
+export function replicaKeyPrefix(namespace: string): string {
+  return `${namespace}:replica:`;
+}
+
+/** The presence key of replica `replicaId` (see `src/store/replica-presence.ts`). */
+export function replicaKey(namespace: string, replicaId: string): string {
+  return `${replicaKeyPrefix(namespace)}${replicaId}`;
+}

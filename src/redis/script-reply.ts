@@ -49,6 +49,8 @@ export interface ScriptReply {
   readonly code: number;
   readonly snapshot: SharedSnapshot;
   readonly transition: CircuitTransition | undefined;
+  /** The snapshot script summed the window with the record's stored config (its `k` flag). */
+  readonly storedConfig?: boolean;
 }
 
 const circuitState = z.enum(['closed', 'open', 'half_open', 'forced_open', 'forced_closed']);
@@ -100,6 +102,7 @@ const replySchema = z.object({
   c: z.number(),
   s: snapshotSchema.optional(),
   t: transitionSchema.optional(),
+  k: z.number().optional(),
 });
 
 /**
@@ -121,10 +124,10 @@ export function parseScriptReply(
   }
   const parsed = replySchema.safeParse(json);
   if (!parsed.success) throw new RedisScriptError(script, undefined, parsed.error.message);
-  const { c, s, t } = parsed.data;
+  const { c, s, t, k } = parsed.data;
   if (!allowed.includes(c) || s === undefined)
     throw new RedisScriptError(script, c, describeCode(c));
-  return { code: c, snapshot: s, transition: t };
+  return { code: c, snapshot: s, transition: t, storedConfig: k === 1 };
 }
 
 function describeCode(code: number): string {

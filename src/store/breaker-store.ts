@@ -1,6 +1,8 @@
 import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
 import type { ModeChangeEvent } from '../events/box-events.js';
 import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.js';
+import type { FleetReader } from './fleet-reader.js';
+import type { ReplicaPresence } from './replica-presence.js';
 
 /** Flushes to Redis that carried outcomes: how many, and how long they took. */
 export interface FlushStats {
@@ -23,6 +25,10 @@ export interface BreakerStore {
   readonly mode: StoreMode;
   /** Flush latency (Redis stores only). */
   readonly flushStats?: FlushStats;
+  /** Reads and overrides every breaker of the namespace (Redis stores only). */
+  readonly fleet?: FleetReader;
+  /** Starts writing this replica's presence entry from `source` (Redis stores only; off when its interval is 0). */
+  startPresence?(source: () => ReplicaPresence): void;
   /** Creates the driver of one breaker. */
   createDriver(options: ResolvedBreakerOptions, context: DriverContext): CircuitDriver;
   /** Sets who hears about mode changes (the box). */

@@ -21,6 +21,9 @@ import type { SharedStoreServices } from './shared-store-services.js';
 import { ModeController } from './mode-controller.js';
 import { RefreshSweep } from './refresh-sweep.js';
 import { TransitionFeed } from './transition-feed.js';
+import { FleetReader } from './fleet-reader.js';
+import type { ReplicaPresence } from './replica-presence.js';
+import { PresenceWriter } from './replica-presence.js';
 import { inChunks } from '../util/chunks.js';
 
 /** Breakers per pipeline: thousands at once would outrun the command timeout. */
@@ -42,6 +45,9 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   readonly logger: Logger;
   readonly probeLock: ProbeLock;
   readonly idleTtlMs: number;
+  /** Every breaker of the namespace, for operators' views (the dashboard). */
+  readonly fleet: FleetReader;
+  private presence: PresenceWriter | undefined;
   private readonly drivers = new Map<string, RedisDriver>();
   private readonly dirty = new Set<RedisDriver>();
   private readonly feed: TransitionFeed;
@@ -61,6 +67,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private constructor(
     private readonly connections: RedisConnections,
     private readonly options: ResolvedBoxOptions,
+    defaultConfig: string,
   ) {
     this.channel = transitionsChannel(options.namespace);
     this.replicaId = options.replicaId;
@@ -74,11 +81,20 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       options.commandTimeoutMs,
     );
     defineScripts(connections.command);
+    this.fleet = new FleetReader(
+      connections.command,
+      options.namespace,
+      this.channel,
+      options.replicaId,
+      this.logger,
+      defaultConfig,
+    );
     this.feed = new TransitionFeed(connections.subscriber, this.channel, this.logger, {
       onMessage: (message) => {
         this.drivers
           .get(message.name)
           ?.adoptPublished(message.snapshot, message.transition, message.replicaId);
+        this.fleet.deliver(message);
       },
       onResubscribed: () => {
         this.sweep.run(true);
@@ -136,17 +152,19 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
 
   /**
    * Connects to Redis and subscribes to the transitions channel.
+   * `defaultConfig` is the scripts' config of a breaker with default options
+   * (the fleet reader's fallback for a record with none stored).
    * @throws InvalidBreakerOptions for a malformed `redis` option
    * @throws RedisUnavailable when Redis cannot be reached
    */
-  static async connect(options: ResolvedBoxOptions): Promise<RedisStore> {
+  static async connect(options: ResolvedBoxOptions, defaultConfig: string): Promise<RedisStore> {
     if (options.redis === undefined) throw new Error('RedisStore.connect needs a redis option');
     const connections = await connectRedis(options.redis, {
       commandTimeoutMs: options.commandTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs,
       replicaId: options.replicaId,
     });
-    const store = new RedisStore(connections, options);
+    const store = new RedisStore(connections, options, defaultConfig);
     try {
       await store.feed.start();
       await store.checkEvictionPolicy();
@@ -176,6 +194,20 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
         'redis may evict breaker records under memory pressure: use noeviction or a volatile-* policy (docs/redis-requirements.md)',
       );
     }
+  }
+
+  startPresence(source: () => ReplicaPresence): void {
+    if (this.closed || this.presence !== undefined || this.options.presenceIntervalMs === 0) return;
+    this.presence = new PresenceWriter(
+      this.connections.command,
+      this.options.namespace,
+      this.options.replicaId,
+      this.options.presenceIntervalMs,
+      source,
+      () => this.mode === 'shared',
+      this.logger,
+    );
+    this.presence.start();
   }
 
   createDriver(options: ResolvedBreakerOptions, context: DriverContext): CircuitDriver {
@@ -298,6 +330,8 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     clearInterval(this.sweepTimer);
     onStage?.('flush');
     if (this.mode === 'shared') await this.flush().catch(() => undefined);
+    // Gone from operators' views at once rather than when the entry expires.
+    await this.presence?.stop();
     onStage?.('release_probe_locks');
     for (const driver of this.drivers.values()) driver.releaseAll();
     onStage?.('unsubscribe');

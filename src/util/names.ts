@@ -29,6 +29,11 @@ export function validateName(value: unknown, option = 'name'): string {
   return value;
 }
 
+/** Whether `value` is a name a breaker (or namespace) can have; see {@link validateName}. */
+export function isValidName(value: string): boolean {
+  return value.length > 0 && value.length <= MAX_NAME_LENGTH && NAME_PATTERN.test(value);
+}
+
 /**
  * Checks a replica id: 1 to 128 printable characters with no whitespace and
  * no braces (colons are fine: the default is `hostname:pid`).

@@ -2,8 +2,10 @@
  * The dashboard in a real headless Chromium against a spawned Redis and two
  * replicas (boxes) in one namespace: the page shows a breaker opening when it
  * trips (by its text label, not its colour), one tripped by the other replica's
- * calls alone, and closing after the user enters the admin token
- * and presses Reset on the page with the keyboard. Saves docs/dashboard.png.
+ * calls alone, one the serving replica never created (read from Redis) opening
+ * and closing after Reset is clicked on the page, both replicas' presence
+ * rows, and a reset the user makes with the keyboard after entering the admin
+ * token. Saves docs/dashboard.png.
  */
 import { existsSync } from 'node:fs';
 import Fastify from 'fastify';
@@ -15,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BreakerBox } from '../../src/box/breaker-box.js';
 import { createBreakerBox } from '../../src/create-breaker-box.js';
 import breakerboxFastify from '../../src/fastify/index.js';
-import { startRedis, stopAllRedis } from '../harness/index.js';
+import { startRedis, stopAllRedis, waitUntil } from '../harness/index.js';
 import { failCalls, silentLogger, succeedCalls } from '../unit/helpers.js';
 
 const CHROMIUM = process.env.BREAKERBOX_CHROMIUM ?? '/usr/bin/chromium';
@@ -52,6 +54,7 @@ describe.skipIf(!present && process.env.CI === undefined)('dashboard in Chromium
         replicaId,
         logger: silentLogger(),
         flushIntervalMs: 25,
+        presenceIntervalMs: 250,
       });
     [a, b] = await Promise.all([box('replica-a'), box('replica-b')]);
     app = Fastify();
@@ -84,11 +87,24 @@ describe.skipIf(!present && process.env.CI === undefined)('dashboard in Chromium
     // Replica-a (the one serving the page) makes no `search` calls: replica-b trips it for the fleet.
     a.breaker('search', { ...LONG_OPEN, minimumCalls: 2 });
     const paymentsB = b.breaker('payments', LONG_OPEN);
+    // Only replica-b has `inventory`: the page learns of it from Redis alone.
+    const inventory = b.breaker('inventory', { ...LONG_OPEN, minimumCalls: 2 });
     await succeedCalls(paymentsA, 3);
     await succeedCalls(paymentsB, 3);
+    await succeedCalls(inventory, 1);
     await page.goto(url);
     await page.getByText('● live').waitFor({ timeout: WAIT_MS });
     await stateIs('payments', /^✓ Closed$/);
+    await stateIs('inventory', /^✓ Closed$/);
+    await expect(card('inventory').locator('.mode').textContent()).resolves.toBe(
+      'no (another replica created it)',
+    );
+    // Both replicas' presence rows: mode and health in words.
+    for (const id of ['replica-a', 'replica-b'])
+      await page
+        .locator('#replica-rows tr', { hasText: id })
+        .filter({ hasText: /shared.*healthy/ })
+        .waitFor({ timeout: WAIT_MS });
     // The shared window, with each replica's share of it.
     await card('payments')
       .locator('.replicas', { hasText: /replica-a: 3 calls.*replica-b: 3 calls/ })
@@ -99,8 +115,10 @@ describe.skipIf(!present && process.env.CI === undefined)('dashboard in Chromium
     await failCalls(paymentsB, 4);
     const search = b.breaker('search', { ...LONG_OPEN, minimumCalls: 2 });
     await failCalls(search, 3);
+    await failCalls(inventory, 3);
     await stateIs('payments', /^✕ Open$/);
     await stateIs('search', /^✕ Open$/);
+    await stateIs('inventory', /^✕ Open$/);
     // Calls while open are refused: the sparkline's dashed line.
     for (let i = 0; i < 20; i++) await paymentsA.call(() => Promise.resolve('ok')).catch(() => 0);
     await card('payments')
@@ -128,7 +146,17 @@ describe.skipIf(!present && process.env.CI === undefined)('dashboard in Chromium
     await stateIs('payments', /^✓ Closed$/);
     expect(paymentsA.state).toBe('closed');
     await expect(paymentsB.snapshot()).resolves.toMatchObject({ state: 'closed' });
-  }, 90_000);
+
+    // Reset, on the page, a breaker the serving replica never created.
+    await page.getByRole('button', { name: 'Reset inventory' }).click();
+    await page.getByText('Reset inventory: done.').waitFor({ timeout: WAIT_MS });
+    await stateIs('inventory', /^✓ Closed$/);
+    await waitUntil(() => Promise.resolve(inventory.state === 'closed'), {
+      timeoutMs: WAIT_MS,
+      description: 'replica-b to adopt the reset made through replica-a',
+    });
+    expect(a.findBreaker('inventory')).toBeUndefined();
+  }, 120_000);
 
   it('a wrong token is refused and says so on the page', async () => {
     await page.getByLabel('Admin token').fill('not-the-admin-token-at-all');

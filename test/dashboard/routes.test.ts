@@ -153,7 +153,7 @@ describe('dashboard event stream', () => {
       (e) =>
         e.event === 'snapshot' &&
         (JSON.parse(e.data) as DashboardView).breakers.some(
-          (b) => b.name === 'payments' && b.state === 'open' && b.counters.refusals === 1,
+          (b) => b.name === 'payments' && b.state === 'open' && b.counters?.refusals === 1,
         ),
     );
     // A page that connects later gets the recent transitions first.

@@ -5,7 +5,7 @@ import { isCliError } from '../../src/cli/cli-error.js';
 import { formatMs, parseDuration } from '../../src/cli/duration.js';
 import { healthUrl } from '../../src/cli/commands/health.js';
 import { renderTable } from '../../src/cli/render/table.js';
-import { optionsFromStoredConfig } from '../../src/cli/stored-config.js';
+import { optionsFromStoredConfig } from '../../src/store/stored-config.js';
 import { scriptConfig } from '../../src/redis/script-args.js';
 import { resolveBreakerOptions } from '../../src/breaker/resolve-breaker-options.js';
 
