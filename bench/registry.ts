@@ -15,6 +15,9 @@ import {
   singleFlightTable,
 } from './lib/redis-tables.js';
 import { scaleTable } from './lib/scale-table.js';
+import { hotPathBreakdown } from './lib/hot-path-section.js';
+import type { SectionRenderer } from './lib/sections.js';
+import { redisRates } from './groups/redis-rates.js';
 
 /** The groups of the report, in order. */
 export type GroupId =
@@ -28,6 +31,7 @@ export type GroupId =
   | 'redis-outage-latency'
   | 'redis-outage-modes'
   | 'scale'
+  | 'redis-rates'
   | 'ops';
 
 /**
@@ -54,7 +58,27 @@ export interface BenchGroup {
   readonly scaled?: { readonly header: string; readonly factor: number; readonly divisor: number };
   /** When set, the group's table is built by this function instead of the generic one. */
   readonly table?: (summaries: readonly CaseSummary[]) => Table;
+  /**
+   * When set (with `baseline`), each case's overhead over the baseline is also
+   * shown divided by this case's overhead (`overhead ÷ floor’s`).
+   */
+  readonly overheadRatio?: { readonly caseId: string; readonly name: string };
+  /** More of the section under the table: Markdown and files such as plots (bench/lib/sections.ts). */
+  readonly extra?: SectionRenderer;
 }
+
+/**
+ * A group that brings its own cases, table and section from a module of its
+ * own (bench/groups/*.ts); listed in {@link GROUP_MODULES}, appended to the
+ * report after the groups defined here.
+ */
+export interface GroupModule {
+  readonly group: BenchGroup;
+  readonly cases: readonly BenchCase[];
+}
+
+/** The group modules, in report order (after the groups of {@link CORE_GROUPS}). */
+const GROUP_MODULES: readonly GroupModule[] = [redisRates];
 
 /** One benchmark case: one variant of one case file, run in fresh processes. */
 export interface BenchCase {
@@ -83,23 +107,25 @@ export interface BenchCase {
   readonly note?: (info: CaseInfo) => string;
 }
 
-/** Every group, in report order. */
-export const GROUPS: readonly BenchGroup[] = [
+/** The groups defined in this file, in report order. */
+const CORE_GROUPS: readonly BenchGroup[] = [
   {
     id: 'hot-path',
     title: 'Closed path: one successful call around `async () => {}`',
     method:
-      'Each case awaits the call in a sequential loop: a warm-up of 200,000 calls, then 5 timed rounds of 1,000,000 calls (`timeoutMs`, over 1 µs a call: 50,000, then 5 × 200,000), in 3 fresh processes interleaved with the other cases. The figure is the median of the 15 rounds; `ns over plain` subtracts the plain `await fn()` floor measured in the same run. The Redis-store rows run against a redis-server of their own on loopback, the box in shared mode. In this loop the calls are microtasks, so nothing else runs during a round (no timer, no I/O) and the store’s flush cannot fire; the two rows with a turn of the event loop every 1,000 calls let it run (one EVALSHA every 100 ms) during the rounds, beside the same loop with the in-memory store.',
+      'Each case awaits the call in a sequential loop: a warm-up of 200,000 calls, then 5 timed rounds of 1,000,000 calls (`timeoutMs`, over 1 µs a call: 50,000, then 5 × 200,000), in 3 fresh processes interleaved with the other cases. A round is timed in the process’s CPU time (user + system, `process.cpuUsage()`): the loop never waits on another process, so on an idle machine this is its elapsed time, and on this shared one it leaves out the time other jobs held the core (the naive breaker, which waits on Redis, is timed in elapsed time). The figure is the median of the 15 rounds; `ns over plain` subtracts the plain `await fn()` measured in the same run, and `overhead ÷ floor’s` divides that by the floor’s (an async wrapper that awaits the call and counts its outcome, bench/lib/floors.ts). The Redis-store rows run against a redis-server of their own on loopback, the box in shared mode. In this loop the calls are microtasks, so nothing else runs during a round (no timer, no I/O) and the store’s flush cannot fire; the two rows with a turn of the event loop every 1,000 calls let it run (one EVALSHA every 100 ms) during the rounds, beside the same loop with the in-memory store.',
     figureHeader: 'ns/call',
     aggregate: 'median',
     decimals: 0,
     baseline: { caseId: 'hot-path/plain', name: 'plain' },
+    overheadRatio: { caseId: 'hot-path/floor', name: 'floor' },
+    extra: hotPathBreakdown,
   },
   {
     id: 'open-path',
     title: 'Open path: a refused call, caught by the caller',
     method:
-      'The breaker is forced open (cockatiel: `isolate()`, opossum: `open()`), then each call is awaited in a sequential loop and its rejection caught; a call that resolves fails the case. A warm-up of 50,000 calls, then 5 timed rounds of 200,000 calls, in 3 fresh processes. The two floors are async functions that throw one preallocated error: at once, or after one `await`.',
+      'The breaker is forced open (cockatiel: `isolate()`, opossum: `open()`), then each call is awaited in a sequential loop and its rejection caught; a call that resolves fails the case. A warm-up of 50,000 calls, then 5 timed rounds of 200,000 calls, in 3 fresh processes, each round timed in the process’s CPU time as in the closed path. The two floors are async functions that throw one preallocated error: at once, or after one `await`.',
     figureHeader: 'ns per rejected call',
     aggregate: 'median',
     decimals: 0,
@@ -198,6 +224,8 @@ export const GROUPS: readonly BenchGroup[] = [
 const HOT = { calls: 1_000_000, rounds: 5, warmupCalls: 200_000 };
 /** For cases of a microsecond or more per call, to keep the run short. */
 const SLOW = { calls: 200_000, rounds: 5, warmupCalls: 50_000 };
+/** The naive breaker waits on two Redis round trips per call: far fewer calls. */
+const NAIVE = { calls: 5_000, rounds: 5, warmupCalls: 2_000, wallClock: 1 };
 const HEAP = { breakers: 10_000, rounds: 5, warmupBreakers: 200 };
 const IDLE = { breakers: 10_000, slices: 5, sliceMs: 1_000, settleMs: 1_000 };
 
@@ -304,15 +332,29 @@ function ops(variant: string, label: string): BenchCase {
   };
 }
 
-/** Every case, in report order within its group. */
-export const CASES: readonly BenchCase[] = [
+/** The cases of {@link CORE_GROUPS}, in report order within their group. */
+const CORE_CASES: readonly BenchCase[] = [
   ops('health-p99', '`/health` p99, 100 breakers, 5 active checks (one hanging)'),
   ops('metrics-scrape', '`/metrics` scrape, 1,000 breakers'),
-  hotPath('plain', 'plain `await fn()` (the floor)'),
+  hotPath('plain', 'plain `await fn()`'),
+  hotPath('floor', 'floor: async wrapper awaiting the call, counting its outcome'),
+  hotPath('floor-clock', 'floor + one `Date.now()`'),
+  hotPath('floor-window', 'floor + clock + breakerbox’s state machine and time window'),
   hotPath('breakerbox-default', 'breakerbox, default options'),
+  hotPath(
+    'breakerbox-metrics',
+    'breakerbox, default options, metrics registered, no call listener',
+  ),
   withRedis(hotPath('breakerbox-redis', 'breakerbox, default options, Redis store (shared mode)'), [
     'hot-path/breakerbox-default',
   ]),
+  withRedis(
+    hotPath(
+      'breakerbox-redis-metrics',
+      'breakerbox, Redis store (shared mode), metrics registered, no call listener',
+    ),
+    ['hot-path/breakerbox-metrics'],
+  ),
   hotPath(
     'breakerbox-default-yielding',
     'breakerbox, default options, a turn of the event loop every 1,000 calls',
@@ -326,10 +368,6 @@ export const CASES: readonly BenchCase[] = [
     ),
     ['hot-path/breakerbox-default-yielding'],
   ),
-  hotPath(
-    'breakerbox-metrics',
-    'breakerbox, default options, metrics registered, no call listener',
-  ),
   hotPath('breakerbox-listener', 'breakerbox, default options, one `success` listener'),
   hotPath('breakerbox-timeout', 'breakerbox, `timeoutMs: 1000`', SLOW),
   hotPath(
@@ -341,6 +379,14 @@ export const CASES: readonly BenchCase[] = [
   hotPath('cockatiel-sampling', 'cockatiel SamplingBreaker(0.5, 10 s)'),
   hotPath('opossum-no-timeout', 'opossum `{ timeout: false }`'),
   hotPath('opossum-defaults', 'opossum defaults'),
+  withRedis(
+    hotPath(
+      'naive-redis',
+      'naive breaker: GET before and INCR after every call (Redis; wall time, as it waits on Redis)',
+      NAIVE,
+    ),
+    ['hot-path/breakerbox-redis'],
+  ),
   openPath('floor', 'floor: async fn throwing a preallocated error'),
   openPath('floor-deferred', 'floor: the same, after one `await`'),
   openPath('breakerbox', 'breakerbox, `forceOpen()`'),
@@ -440,6 +486,18 @@ export const CASES: readonly BenchCase[] = [
     { trials: 10, everyMs: 1, localMs: 200 },
     120_000,
   ),
+];
+
+/** Every group, in report order. */
+export const GROUPS: readonly BenchGroup[] = [
+  ...CORE_GROUPS,
+  ...GROUP_MODULES.map((module) => module.group),
+];
+
+/** Every case, in report order within its group. */
+export const CASES: readonly BenchCase[] = [
+  ...CORE_CASES,
+  ...GROUP_MODULES.flatMap((module) => module.cases),
 ];
 
 /**

@@ -66,6 +66,26 @@ export const TARGETS: readonly Target[] = [
     },
   },
   {
+    title:
+      'Closed-path overhead within 1.3x the floor’s (an async wrapper that awaits and counts), memory and Redis store, metrics on, no listener',
+    evaluate(results) {
+      const floor = results.overBaseline('hot-path/floor');
+      const memory = results.overBaseline('hot-path/breakerbox-metrics');
+      const redis = results.overBaseline('hot-path/breakerbox-redis-metrics');
+      if (floor === undefined || memory === undefined || floor <= 0) return NOT_MEASURED;
+      const clock = results.overBaseline('hot-path/floor-clock');
+      const parts = [`memory ${formatNumber(memory, 0)} ns (${ratio(memory / floor)})`];
+      if (redis !== undefined)
+        parts.push(`Redis ${formatNumber(redis, 0)} ns (${ratio(redis / floor)})`);
+      const worst = Math.max(memory, redis ?? memory);
+      return {
+        measured: `${parts.join(', ')} over plain; the floor ${formatNumber(floor, 0)} ns${clock === undefined ? '' : `, the floor with one clock read ${formatNumber(clock, 0)} ns (${ratio(clock / floor)})`}: see “Where the closed-path overhead goes”`,
+        limit: `≤ 1.30x the floor’s = ${formatNumber(1.3 * floor, 0)} ns`,
+        pass: worst <= 1.3 * floor,
+      };
+    },
+  },
+  {
     title: 'Open-path rejection under 1 µs',
     evaluate(results) {
       const ns = results.figure('open-path/breakerbox');

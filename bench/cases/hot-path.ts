@@ -19,13 +19,17 @@ import type { LoopOptions, TimedBody } from '../lib/timing.js';
 import { timeCalls } from '../lib/timing.js';
 import { Registry } from 'prom-client';
 import { registerBreakerboxMetrics } from '../../src/index.js';
+import { clockedFloorCall, floorCall, floorCounts, windowedFloorCall } from '../lib/floors.js';
+import { NaiveBreaker } from '../lib/naive-breaker.js';
 
+/** CPU time (the loops never wait on another process), but wall time when `wallClock` is 1. */
 function loopOptions(params: CaseParams): LoopOptions {
   return {
     calls: param(params, 'calls', 1_000_000),
     rounds: param(params, 'rounds', 5),
     warmupCalls: param(params, 'warmupCalls', 200_000),
     yieldEvery: param(params, 'yieldEvery', 0),
+    clock: param(params, 'wallClock', 0) === 1 ? 'wall' : 'cpu',
   };
 }
 
@@ -54,15 +58,47 @@ function breakerbox(
   };
 }
 
-/** The default breaker with its metrics registered (read at scrape time) and no call listener. */
-const withMetrics: Variant = async (params) => {
-  const box = await createBox();
-  registerBreakerboxMetrics(box, { registry: new Registry() });
-  const breaker = box.breaker('dependency');
+/**
+ * The default breaker with its metrics registered (read at scrape time) and no
+ * call listener; one scrape after the rounds checks that they counted every call.
+ */
+function withMetrics(store: 'memory' | 'redis'): Variant {
+  return async (params) => {
+    const box =
+      store === 'memory' ? await createBox() : await createRedisBox((await benchRedis()).url);
+    const registry = new Registry();
+    registerBreakerboxMetrics(box, { registry });
+    const breaker = box.breaker('dependency');
+    const fn = noop;
+    const output = await time(() => breaker.call(fn), params);
+    const scraped = await registry.getSingleMetricAsString('breakerbox_calls_total');
+    if (!scraped.includes('outcome="success"')) throw new Error(`no success counted: ${scraped}`);
+    if (store === 'redis' && box.mode !== 'shared') throw new Error(`box ended ${box.mode}`);
+    await box.close();
+    return output;
+  };
+}
+
+/** A floor of the closed path (bench/lib/floors.ts); checks that it counted every call. */
+function floor(wrap: (fn: () => Promise<void>) => Promise<void>): Variant {
+  return async (params) => {
+    const fn = noop;
+    const output = await time(() => wrap(fn), params);
+    const expected = loopOptions(params);
+    const calls = expected.warmupCalls + expected.calls * expected.rounds;
+    if (floorCounts.successes !== calls) {
+      throw new Error(`the floor counted ${floorCounts.successes} of ${calls} calls`);
+    }
+    return output;
+  };
+}
+
+/** The naive design (bench/lib/naive-breaker.ts): GET before and INCR after every call. */
+const naive: Variant = async (params) => {
+  const server = await benchRedis();
+  const breaker = new NaiveBreaker(server.client(), 'dependency');
   const fn = noop;
-  const output = await time(() => breaker.call(fn), params);
-  await box.close();
-  return output;
+  return time(() => breaker.call(fn), params);
 };
 
 /** The default breaker with one `success` listener: what per-call events cost once used. */
@@ -80,7 +116,12 @@ const withListener: Variant = async (params) => {
 };
 
 runCase({
-  'breakerbox-metrics': withMetrics,
+  floor: floor(floorCall),
+  'floor-clock': floor(clockedFloorCall),
+  'floor-window': floor(windowedFloorCall),
+  'naive-redis': naive,
+  'breakerbox-metrics': withMetrics('memory'),
+  'breakerbox-redis-metrics': withMetrics('redis'),
   'breakerbox-listener': withListener,
   plain: (params) => {
     const fn = noop;

@@ -4,6 +4,7 @@ import type { Table } from './format.js';
 import { formatNumber, formatRatio, markdownTable } from './format.js';
 import type { MachineInfo } from './machine.js';
 import type { CaseSummary, ResultSet } from './results.js';
+import type { ReportFile, RunStamp } from './sections.js';
 
 /** Everything the report is written from. */
 export interface ReportInput {
@@ -46,6 +47,12 @@ function tableOf(group: BenchGroup, summaries: readonly CaseSummary[], results: 
     headers.push(`ns over ${baseline.name}`, `x ${baseline.name}`);
     align.push('r', 'r');
   }
+  const overheadRatio = baseline === undefined ? undefined : group.overheadRatio;
+  const unit = overheadRatio === undefined ? undefined : results.overBaseline(overheadRatio.caseId);
+  if (overheadRatio !== undefined) {
+    headers.push(`overhead ÷ ${overheadRatio.name}’s`);
+    align.push('r');
+  }
   if (scaled !== undefined) {
     headers.push(scaled.header);
     align.push('r');
@@ -65,6 +72,14 @@ function tableOf(group: BenchGroup, summaries: readonly CaseSummary[], results: 
       row.push(
         id === baseline.caseId || over === undefined ? '–' : formatNumber(over, d),
         ratio === undefined ? '–' : formatRatio(ratio),
+      );
+    }
+    if (overheadRatio !== undefined) {
+      const over = results.overBaseline(id);
+      row.push(
+        id === baseline?.caseId || over === undefined || unit === undefined || unit <= 0
+          ? '–'
+          : formatRatio(over / unit),
       );
     }
     if (scaled !== undefined) {
@@ -90,14 +105,34 @@ export function renderConsole(input: ReportInput): string {
   const sections = [`Targets\n\n${renderTargets(input.targets, input.results)}`];
   for (const group of input.groups) {
     const table = renderGroupTable(group, input.results);
-    if (table !== '') sections.push(`${group.title}\n\n${table}`);
+    if (table === '') continue;
+    const extra = group.extra?.(input.results, runStamp(input))?.markdown ?? '';
+    sections.push(`${group.title}\n\n${table}${extra === '' ? '' : `\n\n${extra}`}`);
   }
   sections.push(`Runtime ${formatNumber(input.runtimeMs / 1000, 0)} s.`);
   return sections.join('\n\n');
 }
 
+/** The stamp every section and plot caption carries: machine, date, load, command. */
+export function runStamp(input: ReportInput): RunStamp {
+  const { machine } = input;
+  return {
+    date: input.startedAt.toISOString(),
+    machine: `${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`,
+    load: `load ${formatNumber(machine.load1, 2)} → ${formatNumber(input.loadAtEnd, 2)}`,
+    command: input.command,
+  };
+}
+
+/** The files the groups' sections link to (plots), paths relative to docs/. */
+export function renderFiles(input: ReportInput): ReportFile[] {
+  const stamp = runStamp(input);
+  return input.groups.flatMap((group) => group.extra?.(input.results, stamp)?.files ?? []);
+}
+
 /** The whole of docs/benchmarks.md. */
 export function renderDocument(input: ReportInput): string {
+  const stamp = runStamp(input);
   const { machine } = input;
   const peers = Object.entries(machine.peers)
     .filter(([name]) => name !== 'ioredis')
@@ -122,7 +157,9 @@ export function renderDocument(input: ReportInput): string {
     'Every case runs in a fresh Node process, and the cases of all groups run in one',
     'run, interleaved, so that the ratios within this page are comparable. The',
     'machine is noisy: compare figures within one run (ns over the floor, x the',
-    'floor), not across runs.',
+    'floor), not across runs. It is a shared virtual machine: other jobs ran on its',
+    'cores during the run (the load averages above), which inflates and spreads the',
+    'figures; the interleaving touches every case alike.',
     '',
     '## Targets',
     '',
@@ -132,6 +169,12 @@ export function renderDocument(input: ReportInput): string {
     const table = renderGroupTable(group, input.results);
     if (table === '') continue;
     lines.push('', `## ${group.title}`, '', group.method, '', table);
+    const extra = group.extra?.(input.results, stamp);
+    if (extra !== undefined && extra.markdown !== '') lines.push('', extra.markdown);
+    lines.push(
+      '',
+      `<sub>Measured ${stamp.date} on ${stamp.machine}, ${stamp.load}; \`${input.command}\` (this section alone: \`${input.command} -- --group ${group.id}\`, which writes nothing).</sub>`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

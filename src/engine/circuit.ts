@@ -281,6 +281,8 @@ export function tripReason(config: CircuitConfig, totals: EvaluatedTotals): Trip
 /** Which rate rule (if any) sums cross once `minimumCalls` is reached, the replica quorum aside. */
 export function rateRule(config: CircuitConfig, sums: WindowCounts): TripRule | undefined {
   if (sums.calls < config.minimumCalls || sums.calls === 0) return undefined;
+  // Both thresholds are in (0, 1]: a window with no bad call crosses neither (no division needed).
+  if (sums.failures === 0 && sums.slowCalls === 0) return undefined;
   if (sums.failures / sums.calls >= config.failureRateThreshold) return 'failure_rate';
   if (
     config.slowCallRateThreshold < 1 &&
