@@ -14,6 +14,7 @@ import {
   propagationTable,
   singleFlightTable,
 } from './lib/redis-tables.js';
+import { scaleTable } from './lib/scale-table.js';
 import { hotPathBreakdown } from './lib/hot-path-section.js';
 import type { SectionRenderer } from './lib/sections.js';
 import { redisRates } from './groups/redis-rates.js';
@@ -30,6 +31,7 @@ export type GroupId =
   | 'redis-single-flight'
   | 'redis-outage-latency'
   | 'redis-outage-modes'
+  | 'scale'
   | 'redis-rates'
   | 'redis-cluster'
   | 'redis-cluster-pubsub'
@@ -220,6 +222,16 @@ const CORE_GROUPS: readonly BenchGroup[] = [
     aggregate: 'median',
     decimals: 2,
     table: clusterPubSubTable,
+  },
+  {
+    id: 'scale',
+    title: 'Breakers named from data: 10,000 and 100,000 per box, 4 replicas',
+    method:
+      '4 replica processes (`--expose-gc`) each create the same N breakers on one redis-server (Redis store, default box options; breakers with `windowMs: 2000` so that idle windows expire within the case) and wait until each was first read. Heap per breaker: the settled heap growth over N, median of the replicas. Active: every replica calls every breaker once, spread evenly over 10 s (100,000: 20 s); records and reads are the record-script calls and sweep reads each replica sent, per second. Redis bytes: mean `MEMORY USAGE` (SAMPLES 0) of the state, window and events keys of 500 breakers, each key over the breakers that have it, right after the active phase (the state hash plus a window holding the 4 replicas’ buckets) and again once the windows expired (idle: the state hash alone). Idle: once no replica has flushed anything for 1 s and after a full collection, 10 s of nothing; CPU (user + system) in % of one core, mean of the replicas; the box’s `commandTimeoutMs` is 2 s (250 ms sends a 100,000-breaker box on this overloaded machine to local mode and back); the replicas populate one after the other. The event-loop delay (`monitorEventLoopDelay`, 5-ms resolution, lateness past it) is the worst replica’s p99 and max while the spread refresh sweep runs (1/60th of the breakers per `refreshIntervalMs`, pipelines of at most 256, a closed breaker checked with one `HMGET`), which counts the machine too (garbage collection of a large heap, a shared CPU); `longest sweep stretch` is the sweep’s own part: the longest it held the event loop in one synchronous stretch (choosing the breakers, building a pipeline, adopting its replies). Retire: every replica retires every breaker (`box.retire`); the share of the heap growth it returned after a full collection. Replicas and Redis share the machine’s cores.',
+    figureHeader: 'idle CPU % of a core',
+    aggregate: 'mean',
+    decimals: 2,
+    table: scaleTable,
   },
   {
     id: 'ops',
@@ -496,6 +508,20 @@ const CORE_CASES: readonly BenchCase[] = [
     { file: 'cases/redis-cluster.ts', variant: 'pubsub-sharded' },
     { subscribers: 8, trials: 500, gapMs: 2, costMessages: 20_000 },
     180_000,
+  ),
+  redisCase(
+    'scale/10k',
+    '10,000 breakers per box × 4 replicas',
+    { file: 'cases/scale.ts', variant: 'fleet' },
+    { replicas: 4, breakers: 10_000, activeMs: 10_000, idleMs: 10_000 },
+    600_000,
+  ),
+  redisCase(
+    'scale/100k',
+    '100,000 breakers per box × 4 replicas',
+    { file: 'cases/scale.ts', variant: 'fleet' },
+    { replicas: 4, breakers: 100_000, activeMs: 20_000, idleMs: 10_000 },
+    1_200_000,
   ),
   redisCase(
     'redis-outage-latency/steady',

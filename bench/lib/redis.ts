@@ -59,6 +59,7 @@ const SCRIPT_ONLY: ReadonlySet<string> = new Set([
   'time',
   'hgetall',
   'hget',
+  // Also the refresh sweep's check of a closed record (rare in the cases that count commands).
   'hmget',
   'hset',
   'hincrby',
@@ -66,6 +67,8 @@ const SCRIPT_ONLY: ReadonlySet<string> = new Set([
   'hdel',
   'del',
   'pexpire',
+  'pexpireat',
+  'persist',
   'xadd',
   'publish',
   'exists',

@@ -203,7 +203,7 @@ export class Fleet {
   private async spawn(index: number, config: ReplicaConfig): Promise<void> {
     const child = fork(MAIN, [], {
       cwd: ROOT,
-      execArgv: ['--import', 'tsx'],
+      execArgv: [...(config.nodeFlags ?? []), '--import', 'tsx'],
       env: { ...process.env, [CONFIG_ENV]: JSON.stringify(config), NODE_OPTIONS: '' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',

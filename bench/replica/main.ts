@@ -11,6 +11,7 @@ import { createBreakerBox, isDependencyUnhealthy } from '../../src/index.js';
 import type { Breaker, BreakerBox } from '../../src/index.js';
 import { commonNow, nextTurn, sleep, sleepUntil } from '../lib/timing.js';
 import { CONFIG_ENV, isRequest } from './protocol.js';
+import { ScaleOps } from './scale-ops.js';
 import type {
   ChildMessage,
   Command,
@@ -39,11 +40,13 @@ class Replica {
   private readonly last = new Map<string, Seen>();
   /** Reports go out in the order the transitions happened. */
   private reports: Promise<void> = Promise.resolve();
+  private readonly scale: ScaleOps;
 
   constructor(
     private readonly box: BreakerBox,
     private readonly breakers: ReadonlyMap<string, Breaker>,
   ) {
+    this.scale = new ScaleOps(box);
     box.on('mode', ({ from, to, reason }) => {
       const at = commonNow();
       this.reports = this.reports.then(() => {
@@ -90,6 +93,14 @@ class Replica {
         return this.seen(command.breaker);
       case 'fire':
         return this.fire(command);
+      case 'populate':
+        return this.scale.populate(command);
+      case 'spread':
+        return this.scale.spread(command.durationMs);
+      case 'observe':
+        return this.scale.observe(command.durationMs);
+      case 'retire-all':
+        return this.scale.retireAll();
       case 'close':
         await this.box.close();
         return null;

@@ -24,6 +24,8 @@ export interface ReplicaConfig {
   readonly refreshIntervalMs?: number;
   /** How long the box waits for Redis at start (8 processes connecting to a cluster at once take a while). */
   readonly connectTimeoutMs?: number;
+  /** Node flags of the replica process (e.g. `--expose-gc` for heap figures). */
+  readonly nodeFlags?: readonly string[];
   /** The breakers to create at start, by name. */
   readonly breakers: Readonly<Record<string, PlainBreakerOptions>>;
 }
@@ -62,7 +64,65 @@ export type Command =
       readonly holdMs: number;
       readonly closeTimeoutMs: number;
     }
+  | {
+      /**
+       * Creates `count` breakers `<prefix><i>` with `options` and waits until
+       * every one was first read from Redis; reports the heap around it.
+       */
+      readonly op: 'populate';
+      readonly prefix: string;
+      readonly count: number;
+      readonly options: PlainBreakerOptions;
+    }
+  | {
+      /** One successful call to each populated breaker, spread evenly over `durationMs`, observed. */
+      readonly op: 'spread';
+      readonly durationMs: number;
+    }
+  | {
+      /** Does nothing for `durationMs`, observed (CPU, event loop, store traffic). */
+      readonly op: 'observe';
+      readonly durationMs: number;
+    }
+  | { /** Retires every populated breaker; reports the heap after. */ readonly op: 'retire-all' }
   | { readonly op: 'close' };
+
+/** What `populate` did. */
+export interface PopulateResult {
+  /** Settled heap (after a full collection) before and after, bytes. */
+  readonly heapBefore: number;
+  readonly heapAfter: number;
+  /** From the first breaker created to every one read. */
+  readonly readyMs: number;
+}
+
+/** What one replica did and cost over an observed span. */
+export interface Observation {
+  readonly ms: number;
+  /** CPU (user + system) as a percentage of one core. */
+  readonly cpuPercent: number;
+  /** Event-loop delay (perf_hooks.monitorEventLoopDelay), ms. */
+  readonly loopP50Ms: number;
+  readonly loopP99Ms: number;
+  readonly loopMaxMs: number;
+  /** Record script calls (flushes) and record reads (refresh sweep) this replica sent. */
+  readonly records: number;
+  readonly reads: number;
+  /** The largest pipeline of reads the sweep sent. */
+  readonly largestReadBurst: number;
+  /** The longest the sweep held the event loop in one synchronous stretch, ms. */
+  readonly longestSweepSliceMs: number;
+  readonly calls: number;
+}
+
+/** What `retire-all` did. */
+export interface RetireResult {
+  readonly retired: number;
+  readonly ms: number;
+  /** Settled heap after, bytes; breakers the store still holds. */
+  readonly heapAfter: number;
+  readonly storeSize: number;
+}
 
 /** What a load did. */
 export interface LoadResult {
@@ -110,6 +170,10 @@ export interface Replies {
   reset: Seen;
   'force-open': Seen;
   fire: FireResult;
+  populate: PopulateResult;
+  spread: Observation;
+  observe: Observation;
+  'retire-all': RetireResult;
   close: null;
 }
 

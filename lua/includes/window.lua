@@ -131,11 +131,55 @@ local function snapshotOf(r, windowKey, cfg, now)
   }
 end
 
+-- The record's life in Redis when the config carries an idle TTL (cfg.it ms,
+-- the box option recordIdleTtlMs; absent or 0: keys are left as they are).
+--   closed: expires `it` after the last change (never before two time windows),
+--     renewed by every script that changes it; reads never renew it, or the
+--     refresh sweep would keep every record alive;
+--   open / half_open: lives until it is due (openUntil, probe lease) plus `it`;
+--   forced_open with an expiry: until that expiry plus `it`;
+--   forced_open until cleared, forced_closed: never expires (operator intent).
+-- A writer without an idle TTL (an older replica, the CLI) never lets a record
+-- that is not closed expire: it removes any TTL; a closed one it leaves alone.
+local function applyIdleTtl(keys, r, cfg, now)
+  local idle = tonumber(cfg.it) or 0
+  if idle <= 0 then
+    if r.st ~= 'closed' then
+      rcall('PERSIST', keys[1])
+      rcall('PERSIST', keys[3])
+    end
+    return
+  end
+  if r.st == 'closed' then
+    local ttl = idle
+    if cfg.w == 'time' and cfg.wm * 2 > ttl then ttl = cfg.wm * 2 end
+    rcall('PEXPIRE', keys[1], ttl)
+    rcall('PEXPIRE', keys[3], ttl)
+    if cfg.w ~= 'time' then rcall('PEXPIRE', keys[2], ttl) end
+    return
+  end
+  local due = 0
+  if r.st == 'open' or r.st == 'half_open' then
+    due = math.max(r.ou, r.pl, now)
+  elseif r.st == 'forced_open' and r.ou > 0 then
+    due = math.max(r.ou, now)
+  end
+  if due > 0 then
+    rcall('PEXPIREAT', keys[1], due + idle)
+    rcall('PEXPIREAT', keys[3], due + idle)
+  else
+    rcall('PERSIST', keys[1])
+    rcall('PERSIST', keys[3])
+  end
+end
+
 -- Every script's ending: save the record if it changed, read the snapshot,
--- announce the transition (events stream + channel), and reply.
+-- announce the transition (events stream + channel), set the record's idle
+-- TTL, and reply.
 local function finish(keys, r, cfg, now, code, t, channel, name, replica)
   if t then saveRecord(keys[1], r) end
   local snap = snapshotOf(r, keys[2], cfg, now)
   if t then announce(keys[3], channel, name, replica, t, snap) end
+  applyIdleTtl(keys, r, cfg, now)
   return cjson.encode({ c = code, s = snap, t = t })
 end

@@ -135,6 +135,8 @@ export interface JobsService extends BoxFeature {
   boundWorkers(): readonly BoundWorkerStatus[];
   /** Called by the box for every breaker it creates. */
   breakerAdded(breaker: Breaker<unknown>): void;
+  /** True while a worker or queue binding, or a backpressure handle, follows breaker `name`. */
+  holds(name: string): boolean;
   bindWorker(worker: Worker, options: BindWorkerOptions): Binding;
   bindQueue(queue: Queue, options: BindQueueOptions): Binding;
   backpressure(dependency: string): Backpressure;
@@ -165,6 +167,8 @@ export interface BoxFeature {
   beginClose?(): void;
   /** Calls in flight are done (or timed out): release what the feature holds before the store closes. */
   close?(): Promise<void>;
+  /** Breaker `name` was retired: forget what the feature keeps of it. */
+  breakerRetired?(name: string): void;
 }
 
 /** The health registry a box delegates `health()` and dependency registration to. */

@@ -49,6 +49,20 @@ export interface BreakerBoxOptions {
    * so load balancers stop routing before the drain begins, in ms. Default 0.
    */
   readonly shutdownGraceMs?: number | undefined;
+  /**
+   * Retire a breaker that stayed closed and untouched (no call started, no
+   * listener, nothing bound to it, nothing left to flush) this long, in ms:
+   * its memory on this replica is freed and `box.breaker(name)` creates it
+   * afresh. Omitted: breakers live until `close()`. See docs/scale.md.
+   */
+  readonly retireIdleAfterMs?: number | undefined;
+  /**
+   * Let a closed breaker's record expire in Redis after this long without a
+   * change, in ms (never before two of its time windows). Open records live
+   * until due plus this long; forced ones never expire. Omitted: records never
+   * expire. See docs/scale.md.
+   */
+  readonly recordIdleTtlMs?: number | undefined;
   /** The health registry's settings. */
   readonly health?: BoxHealthOptions | undefined;
   /** Time source (tests use a fake). Default `Date.now`. */
@@ -84,6 +98,10 @@ export interface ResolvedBoxOptions {
   readonly connectTimeoutMs: number;
   readonly drainTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** 0: never retire idle breakers. */
+  readonly retireIdleAfterMs: number;
+  /** 0: records never expire. */
+  readonly recordIdleTtlMs: number;
   readonly health: {
     readonly version: string;
     readonly redisCritical: boolean;
@@ -94,6 +112,9 @@ export interface ResolvedBoxOptions {
   readonly random: RandomSource;
   readonly jobs: JobsOptions | undefined;
 }
+
+/** Thirty days: the longest idle time the retirement and record TTL options take. */
+const MAX_IDLE_MS = 30 * 24 * 3_600_000;
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 const loggerSchema = z.custom<Logger | false>(
@@ -122,6 +143,8 @@ export const boxOptionsSchema = z.strictObject({
   connectTimeoutMs: wholeMs(10, 600_000).optional(),
   drainTimeoutMs: wholeMs(0, 600_000).optional(),
   shutdownGraceMs: wholeMs(0, 600_000).optional(),
+  retireIdleAfterMs: wholeMs(1_000, MAX_IDLE_MS).optional(),
+  recordIdleTtlMs: wholeMs(1_000, MAX_IDLE_MS).optional(),
   health: z
     .strictObject({
       version: z.string().min(1).max(128).optional(),
@@ -176,6 +199,8 @@ export function resolveBoxOptions(input: BreakerBoxOptions | undefined): Resolve
     connectTimeoutMs: options.connectTimeoutMs ?? 2_000,
     drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
     shutdownGraceMs: options.shutdownGraceMs ?? 0,
+    retireIdleAfterMs: options.retireIdleAfterMs ?? 0,
+    recordIdleTtlMs: options.recordIdleTtlMs ?? 0,
     health: Object.freeze({
       version: options.health?.version ?? process.env.npm_package_version ?? '0.0.0',
       redisCritical: options.health?.redisCritical ?? false,

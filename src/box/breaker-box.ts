@@ -6,6 +6,7 @@ import { firstDifference } from '../breaker/options-equality.js';
 import type { ResolvedBreakerOptions } from '../breaker/resolve-breaker-options.js';
 import { resolveBreakerOptions } from '../breaker/resolve-breaker-options.js';
 import { BreakerBoxClosed } from '../errors/breakerbox-closed.js';
+import { BreakerInUse } from '../errors/breaker-in-use.js';
 import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
 import type { BreakerBoxEvents, TransitionEvent } from '../events/box-events.js';
 import type { Listener, Unsubscribe } from '../events/typed-events.js';
@@ -36,6 +37,7 @@ import type {
   RecordedDependency,
   RecordedDependencyOptions,
 } from './health-types.js';
+import { IdleRetirement } from './idle-retirement.js';
 import { orderedShutdown } from './ordered-shutdown.js';
 
 const resolvedByInput = new WeakMap<object, ResolvedBreakerOptions>();
@@ -71,6 +73,7 @@ export class BreakerBox implements BreakerHost, FeatureHost {
   private inFlight = 0;
   private onDrained: (() => void) | undefined;
   private readonly features: BoxFeatures;
+  private readonly idleRetirement: IdleRetirement | undefined;
 
   /** @internal Use `createBreakerBox()`; `features` builds health, gate and the rest around this box. */
   constructor(
@@ -91,6 +94,21 @@ export class BreakerBox implements BreakerHost, FeatureHost {
       this.emitMode(event);
     });
     this.features = features(this);
+    this.idleRetirement =
+      options.retireIdleAfterMs > 0
+        ? new IdleRetirement(
+            {
+              clock: this.clock,
+              logger: this.logger,
+              breakerValues: () => this.breakersByName.values(),
+              isHeld: (name) => this.features.jobs.holds(name),
+              retireIdle: (breaker) => {
+                void this.forget(breaker);
+              },
+            },
+            options.retireIdleAfterMs,
+          )
+        : undefined;
   }
 
   /**
@@ -184,6 +202,43 @@ export class BreakerBox implements BreakerHost, FeatureHost {
     this.breakersByName.set(name, breaker);
     this.features.jobs.breakerAdded(breaker);
     return breaker;
+  }
+
+  /**
+   * Retires the breaker of `name` on this replica: flushes what it counted,
+   * releases its probe lock, and frees everything the box keeps of it (its
+   * entry, timers, health component, metrics series). The shared record stays
+   * in Redis (it expires with `recordIdleTtlMs`). The retired object throws
+   * `BreakerRetired` from then on; `box.breaker(name)` creates a fresh one.
+   * Resolves false when there is no such breaker.
+   * @throws BreakerInUse while its calls are in flight, or a worker/queue binding or backpressure handle follows it
+   */
+  retire(name: string): Promise<boolean> {
+    const breaker = this.breakersByName.get(name);
+    if (breaker === undefined) return Promise.resolve(false);
+    if (breaker.callsInFlight > 0) return Promise.reject(new BreakerInUse(name, 'calls_in_flight'));
+    if (this.features.jobs.holds(name)) return Promise.reject(new BreakerInUse(name, 'bound'));
+    return this.forget(breaker).then(() => true);
+  }
+
+  /** Breakers retired for idleness so far (0 without `retireIdleAfterMs`). */
+  get idleRetiredCount(): number {
+    return this.idleRetirement?.retiredCount ?? 0;
+  }
+
+  /** @internal Runs idle retirement once now (tests with a fake clock). */
+  retireIdleNow(): Promise<void> {
+    return this.idleRetirement?.look() ?? Promise.resolve();
+  }
+
+  /** Forgets a breaker everywhere the box and its features keep it, then lets its store go. */
+  private forget(breaker: Breaker<unknown>): Promise<void> {
+    if (this.breakersByName.get(breaker.name) === breaker) this.breakersByName.delete(breaker.name);
+    this.features.health.breakerRetired?.(breaker.name);
+    this.features.jobs.breakerRetired?.(breaker.name);
+    return breaker.markRetired().catch((error: unknown) => {
+      this.logger.warn({ err: error, breaker: breaker.name }, 'retiring a breaker failed');
+    });
   }
 
   /** The breaker of `name` if it was created, without creating it. */
@@ -293,6 +348,7 @@ export class BreakerBox implements BreakerHost, FeatureHost {
       graceMs: this.options.shutdownGraceMs,
       refuseCalls: () => {
         this.refusing = true;
+        this.idleRetirement?.stop();
       },
       drain: () => this.drain(),
       afterDrain: () => {

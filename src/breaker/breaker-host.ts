@@ -18,4 +18,6 @@ export interface BreakerHost {
   leave(): void;
   /** Publishes a transition to the box's listeners. */
   emitTransition(event: TransitionEvent): void;
+  /** Retires the breaker of `name` (see `box.retire`). */
+  retire(name: string): Promise<boolean>;
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BreakerState, CircuitTransition } from '../engine/types.js';
 import { Outcome, toBreakerState } from '../engine/types.js';
 import { BreakerBoxClosed } from '../errors/breakerbox-closed.js';
+import { BreakerRetired } from '../errors/breaker-retired.js';
 import { CallTimeout } from '../errors/call-timeout.js';
 import type { Listener, Unsubscribe } from '../events/typed-events.js';
 import { TypedEvents } from '../events/typed-events.js';
@@ -55,6 +56,14 @@ export class Breaker<F = never> implements DriverContext {
   private log: Logger | undefined;
   private deadlines: DeadlineSlots | undefined;
   private leaseDeadlines: DeadlineSlots | undefined;
+  /** Calls of this breaker in flight. */
+  private active = 0;
+  /** Uses that are not calls (snapshots, overrides, listeners, transitions): they keep it from idling too. */
+  private touches = 0;
+  private retired = false;
+  /** What idle retirement last saw of this breaker, and since when it has not changed. */
+  private lastActivity = -1;
+  private idleSince: number;
   /** No option changes the closed path: no timeout, no slow-call rule, no `isResultFailure`. */
   private readonly plain: boolean;
 
@@ -68,10 +77,85 @@ export class Breaker<F = never> implements DriverContext {
     private readonly fallback: ((error: unknown) => F | Promise<F>) | undefined,
   ) {
     this.driver = host.store.createDriver(options, this);
+    this.idleSince = host.clock.now();
     this.plain =
       options.timeoutMs === undefined &&
       !options.measuresDuration &&
       options.isResultFailure === undefined;
+  }
+
+  /** True once the breaker was retired: every use throws `BreakerRetired`. */
+  get isRetired(): boolean {
+    return this.retired;
+  }
+
+  /**
+   * Retires this breaker (`box.retire(this.name)`): frees it on this replica;
+   * the shared record stays. Resolves false if it was retired already.
+   * @throws BreakerInUse while calls are in flight or a binding follows it
+   */
+  retire(): Promise<boolean> {
+    if (this.retired) return Promise.resolve(false);
+    return this.host.retire(this.name);
+  }
+
+  /**
+   * @internal How long this breaker has been idle (no call started or
+   * finished, nothing else touched it) as of `now`, seen by successive looks:
+   * any change since the last look starts the idle time again.
+   */
+  idleFor(now: number): number {
+    const s = this.stats;
+    const activity =
+      this.touches +
+      s.successes +
+      s.failures +
+      s.slowSuccesses +
+      s.slowFailures +
+      s.ignored +
+      s.refusals +
+      s.fallbacks +
+      s.probeSuccesses +
+      s.probeFailures;
+    if (activity !== this.lastActivity || this.active > 0) {
+      this.lastActivity = activity;
+      this.idleSince = now;
+      return 0;
+    }
+    return now - this.idleSince;
+  }
+
+  /**
+   * @internal True when retiring it loses nothing: closed, no call in flight,
+   * no probe under way, no call listener, and the store holds nothing of it.
+   */
+  get retirable(): boolean {
+    return (
+      this.driver.view.state === 'closed' &&
+      this.active === 0 &&
+      this.session === undefined &&
+      this.callEvents === undefined &&
+      this.driver.settled
+    );
+  }
+
+  /** @internal Calls in flight on this breaker. */
+  get callsInFlight(): number {
+    return this.active;
+  }
+
+  /**
+   * @internal Called by the box as it forgets this breaker: from now on every
+   * use throws; timers are released, and the store lets go of it.
+   */
+  markRetired(): Promise<void> {
+    this.retired = true;
+    this.releaseTimers();
+    if (this.session !== undefined) this.session.finished = true;
+    this.session = undefined;
+    this.callEvents?.clear();
+    this.callEvents = undefined;
+    return this.driver.retire();
   }
 
   /** This replica's view of the state, synchronously: `closed`, `open` or `half_open`. */
@@ -129,6 +213,7 @@ export class Breaker<F = never> implements DriverContext {
     event: K,
     listener: Listener<BreakerCallEvents[K]>,
   ): Unsubscribe {
+    this.touches++;
     this.callEvents ??= new TypedEvents((error, name) => {
       this.logger().error({ err: error, event: name }, 'a call event listener threw');
     });
@@ -153,6 +238,7 @@ export class Breaker<F = never> implements DriverContext {
     if (typeof fn !== 'function') return Promise.reject(notAFunction(this.name, fn));
     const host = this.host;
     if (host.isClosed) return Promise.reject(new BreakerBoxClosed(`call ${this.name}`));
+    if (this.retired) return Promise.reject(new BreakerRetired(this.name, 'call it'));
     const state = this.driver.view.state;
     if (state === 'closed' || state === 'forced_closed') {
       return this.plain && callOptions?.signal === undefined && this.callEvents === undefined
@@ -176,14 +262,17 @@ export class Breaker<F = never> implements DriverContext {
   private async runPlain<T>(fn: ProtectedCall<T>): Promise<T | F> {
     const host = this.host;
     host.enter();
+    this.active++;
     let result: T;
     try {
       result = await fn(NEVER_ABORTED);
     } catch (error) {
       host.leave();
+      this.active--;
       return this.onCallError(error, 0, undefined);
     }
     host.leave();
+    this.active--;
     const now = host.clock.now();
     this.driver.recordOutcome(Outcome.Success, now, undefined);
     this.countSuccess(false, now, 0);
@@ -200,6 +289,7 @@ export class Breaker<F = never> implements DriverContext {
     const signal = callOptions?.signal;
     const start = options.measuresDuration || this.callEvents !== undefined ? host.clock.now() : 0;
     host.enter();
+    this.active++;
     let result: T;
     try {
       const timeoutMs = options.timeoutMs;
@@ -213,9 +303,11 @@ export class Breaker<F = never> implements DriverContext {
       }
     } catch (error) {
       host.leave();
+      this.active--;
       return this.onCallError(error, start, signal);
     }
     host.leave();
+    this.active--;
     const now = host.clock.now();
     const slow = options.measuresDuration && now - start >= options.slowCallDurationMs;
     if (options.isResultFailure !== undefined && this.resultFails(result)) {
@@ -268,6 +360,8 @@ export class Breaker<F = never> implements DriverContext {
 
   private assertOpen(operation: string): void {
     if (this.host.isClosed) throw new BreakerBoxClosed(operation);
+    if (this.retired) throw new BreakerRetired(this.name, operation);
+    this.touches++;
   }
 
   /** How a call is let in while the breaker is not closed: a trial slot, the probe, or refused. */
@@ -328,11 +422,13 @@ export class Breaker<F = never> implements DriverContext {
     const signal = callOptions?.signal;
     const start = this.host.clock.now();
     this.host.enter();
+    this.active++;
     let result: T;
     try {
       result = await this.trialDeadlines().run(fn, signal);
     } catch (error) {
       this.host.leave();
+      this.active--;
       const kind = this.classify(error, signal);
       if (kind === 'ignore') {
         this.stats.ignored++;
@@ -345,6 +441,7 @@ export class Breaker<F = never> implements DriverContext {
       throw error;
     }
     this.host.leave();
+    this.active--;
     if (this.options.isResultFailure !== undefined && this.resultFails(result)) {
       this.settleTrial(session, false, RESULT_FAILURE, start);
     } else {
@@ -524,6 +621,7 @@ export class Breaker<F = never> implements DriverContext {
    * `replicaId` names the replica that made it when another one did.
    */
   onTransition(transition: CircuitTransition, maker?: string): void {
+    this.touches++;
     const replicaId = maker ?? this.host.replicaId;
     this.stats.noteTransition(transition.from, transition.to);
     const session = this.session;

@@ -10,7 +10,9 @@ export type BreakerBoxErrorCode =
   | 'REDIS_UNAVAILABLE'
   | 'ILLEGAL_TRANSITION'
   | 'REDIS_SCRIPT_ERROR'
-  | 'JOBS_UNAVAILABLE';
+  | 'JOBS_UNAVAILABLE'
+  | 'BREAKER_RETIRED'
+  | 'BREAKER_IN_USE';
 
 /**
  * Base class of every breakerbox error: a real `Error` with a stable `code`.

@@ -7,3 +7,5 @@ export * from './illegal-transition.js';
 export * from './redis-unavailable.js';
 export * from './redis-script-error.js';
 export * from './jobs-unavailable.js';
+export * from './breaker-retired.js';
+export * from './breaker-in-use.js';

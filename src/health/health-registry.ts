@@ -185,6 +185,11 @@ export class HealthRegistry implements HealthService {
     return this.checks.get(name)?.component(now) ?? this.recorded.get(name)?.component();
   }
 
+  /** A retired breaker is no component any more: forget its last status (the aggregate follows). */
+  breakerRetired(name: string): void {
+    if (this.known.delete(name)) this.observeAggregate();
+  }
+
   /** Re-reads one component's status; logs and emits a change (and the aggregate's). */
   private observe(name: string): void {
     if (this.closed) return;

@@ -78,6 +78,12 @@ export class JobsFeature implements JobsService {
     });
   }
 
+  holds(name: string): boolean {
+    if (this.trackers.has(name)) return true;
+    for (const binding of this.queueBindings) if (binding.follows(name)) return true;
+    return false;
+  }
+
   boundWorkers(): readonly BoundWorkerStatus[] {
     const statuses: BoundWorkerStatus[] = [];
     for (const binding of this.bindings) {

@@ -68,6 +68,11 @@ export class QueueBinding implements Binding {
     this.ready = this.start();
   }
 
+  /** True while this binding (not closed) follows breaker `name`. */
+  follows(name: string): boolean {
+    return !this.closed && this.names.has(name);
+  }
+
   /** Enqueues the backpressure job of a dependency's transition. */
   onTransition(event: TransitionEvent): void {
     if (this.closed || !this.names.has(event.breaker)) return;

@@ -5,12 +5,13 @@ import type { CircuitConfig } from '../engine/types.js';
  * The config the scripts decide with, as the JSON they decode. Short keys:
  * f failure rate, s slow-call rate, m minimum calls, q minimum replicas,
  * w window type, wm window ms, wb buckets, ws window size, bb/bx/bm/bj backoff
- * base, max, multiplier, jitter, pl probe lease ms. Numbers survive the trip
- * bit-for-bit (shortest round-trip decimals, parsed by strtod).
+ * base, max, multiplier, jitter, pl probe lease ms, it the record's idle TTL
+ * in ms (present only when the box sets `recordIdleTtlMs`). Numbers survive
+ * the trip bit-for-bit (shortest round-trip decimals, parsed by strtod).
  */
-export function scriptConfig(config: CircuitConfig): string {
+export function scriptConfig(config: CircuitConfig, idleTtlMs = 0): string {
   const window = config.window;
-  return JSON.stringify({
+  const fields = {
     f: config.failureRateThreshold,
     s: config.slowCallRateThreshold,
     m: config.minimumCalls,
@@ -24,7 +25,8 @@ export function scriptConfig(config: CircuitConfig): string {
     bm: config.openBackoff.multiplier,
     bj: config.openBackoff.jitter,
     pl: config.probeLeaseMs,
-  });
+  };
+  return JSON.stringify(idleTtlMs > 0 ? { ...fields, it: idleTtlMs } : fields);
 }
 
 /**

@@ -9,6 +9,8 @@ export interface FlushStats {
   count: number;
   totalMs: number;
   lastMs: number;
+  /** Record script calls sent (one per dirty breaker per flush). */
+  records: number;
 }
 
 /** The stages of a store's close, in order. */

@@ -53,6 +53,14 @@ export interface CircuitDriver {
   force(mode: ForceMode, forMs: number): Promise<void>;
   /** The store's full record. */
   snapshot(): Promise<DriverSnapshot>;
+  /**
+   * True when the store holds nothing of this breaker's that retiring it
+   * would lose: no outcomes waiting for a flush, no probe lock, no local
+   * engine (Redis unreachable), no read under way.
+   */
+  readonly settled: boolean;
+  /** Lets go of the store: flushes what it counted, releases its probe locks, and forgets it. */
+  retire(): Promise<void>;
 }
 
 /** Everything a driver needs from its breaker. */

@@ -27,6 +27,8 @@ export interface MemoryEnvironment {
  */
 export class MemoryDriver implements CircuitDriver {
   view: CircuitView;
+  /** A memory driver keeps nothing outside itself. */
+  readonly settled = true;
   private readonly circuit: Circuit;
   private nextRandom: number;
   private lastError: string | null = null;
@@ -40,6 +42,11 @@ export class MemoryDriver implements CircuitDriver {
     this.circuit = new Circuit(options.localCircuit);
     this.view = this.circuit.current;
     this.nextRandom = env.random();
+  }
+
+  /** Nothing to flush or release: the store keeps no reference to it. */
+  retire(): Promise<void> {
+    return Promise.resolve();
   }
 
   recordOutcome(outcome: Outcome, now: number, error: unknown): void {

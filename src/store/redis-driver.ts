@@ -28,7 +28,7 @@ import type { SharedStoreServices } from './shared-store-services.js';
  * every reply or published transition refreshes the view.
  */
 export class RedisDriver implements CircuitDriver {
-  view: CircuitView = INITIAL_RECORD;
+  private current: CircuitView = INITIAL_RECORD;
   /** True while counted outcomes wait for the next flush. */
   dirty = false;
   /** When the view was last refreshed from Redis (local clock). */
@@ -63,12 +63,67 @@ export class RedisDriver implements CircuitDriver {
     private readonly store: SharedStoreServices,
   ) {
     this.scriptKeys = [keys.state, keys.window, keys.events];
-    this.config = scriptConfig(options.circuit);
+    this.config = scriptConfig(options.circuit, store.idleTtlMs);
   }
 
   /** The breaker's name. */
   get name(): string {
     return this.context.name;
+  }
+
+  get view(): CircuitView {
+    return this.current;
+  }
+
+  /** Replaces the view; one that is not closed is re-read by every refresh sweep until it closes. */
+  private setView(view: CircuitView): void {
+    this.current = view;
+    if (view.state !== 'closed') this.store.noteUnsettled(this);
+  }
+
+  /** The read script's ARGV (its config). */
+  get readArgs(): string {
+    return this.config;
+  }
+
+  /** True when nothing of this breaker waits in the store: no outcomes to flush, no probe lock, no local engine, no read or rebuild under way. */
+  get settled(): boolean {
+    return (
+      !this.dirty &&
+      this.local === undefined &&
+      this.locks.size === 0 &&
+      !this.confirming &&
+      !this.rebuilding
+    );
+  }
+
+  retire(): Promise<void> {
+    return this.store.retire(this);
+  }
+
+  /**
+   * True when a cheap check of the record (incarnation, epoch, state) tells
+   * whether a full read would change anything: closed, shared, with a record
+   * known and no published message waiting for confirmation.
+   */
+  get checkable(): boolean {
+    return (
+      this.current.state === 'closed' &&
+      this.shared !== undefined &&
+      this.local === undefined &&
+      this.unconfirmed === undefined
+    );
+  }
+
+  /** Whether the record's `[incarnation, epoch, state]` (HMGET, nulls when absent) is the one this replica knows. */
+  matchesRecord(fields: readonly (string | null)[]): boolean {
+    const known = this.shared;
+    if (known === undefined) return false;
+    const [incarnation = null, epoch = null, state = null] = fields;
+    if (known.incarnation === '') return incarnation === null;
+    return (
+      incarnation === known.incarnation && Number(epoch) === known.epoch && state === known.state
+    );
   }
 
   recordOutcome(outcome: Outcome, now: number, error: unknown): void {
@@ -255,7 +310,7 @@ export class RedisDriver implements CircuitDriver {
     const local = this.local;
     if (local !== undefined) {
       local.force(mode, forMs);
-      this.view = local.current; // a re-forced expiry is no transition
+      this.setView(local.current); // a re-forced expiry is no transition
       return;
     }
     const reply = await this.store.run(
@@ -288,6 +343,17 @@ export class RedisDriver implements CircuitDriver {
       [this.config],
       [ResultCode.Ok],
     );
+    this.adoptRead(reply, heard);
+    return reply;
+  }
+
+  /** Published messages adopted so far: pass it, taken before a read is sent, to {@link adoptRead}. */
+  get heardCount(): number {
+    return this.heard;
+  }
+
+  /** Adopts the reply of a record read sent when {@link heardCount} was `heard` (see {@link refresh}). */
+  adoptRead(reply: ScriptReply, heard: number): void {
     const read = reply.snapshot;
     const known = this.shared;
     // Ordered like any reply: no view yet, no record (the blank rule applies), or a newer message heard meanwhile.
@@ -310,7 +376,6 @@ export class RedisDriver implements CircuitDriver {
     } else {
       this.replaceWith(read, 'a published transition was not confirmed by the record in Redis');
     }
-    return reply;
   }
 
   /** True when the ordering of views would refuse `read` although Redis has it now. */
@@ -332,7 +397,7 @@ export class RedisDriver implements CircuitDriver {
     );
     this.shared = snapshot;
     this.lastSyncAt = this.store.clock.now();
-    this.view = localRecordFrom(snapshot, this.store.offset);
+    this.setView(localRecordFrom(snapshot, this.store.offset));
     this.emittedEpoch = snapshot.epoch;
     this.announceChange(before, snapshot, undefined);
   }
@@ -384,10 +449,15 @@ export class RedisDriver implements CircuitDriver {
       .run('breakerboxReconcileV1', this.scriptKeys, args, [ResultCode.Ok, ResultCode.Carried])
       .then((reply) => {
         if (reply.snapshot.incarnation === incarnation || reply.code === ResultCode.Carried) {
-          this.store.logger.warn(
-            { breaker: this.name, state: known.state, epoch: reply.snapshot.epoch },
-            'shared record lost in Redis (eviction, FLUSHALL, failover?): rebuilt from this replica',
-          );
+          const fields = { breaker: this.name, state: known.state, epoch: reply.snapshot.epoch };
+          if (idleExpiryExpected(known, reply.snapshot.now, this.store.idleTtlMs)) {
+            this.store.logger.debug(fields, 'shared record expired while idle: recreated');
+          } else {
+            this.store.logger.warn(
+              fields,
+              'shared record lost in Redis (eviction, FLUSHALL, failover?): rebuilt from this replica',
+            );
+          }
         }
         if (this.local !== undefined) return;
         if (this.contradicts(reply.snapshot)) this.replaceWith(reply.snapshot, 'record rebuilt');
@@ -423,7 +493,7 @@ export class RedisDriver implements CircuitDriver {
       },
     );
     this.local = local;
-    this.view = local.current;
+    this.setView(local.current);
     local.record(this.pending);
   }
 
@@ -493,7 +563,7 @@ export class RedisDriver implements CircuitDriver {
 
   private onLocalTransition(local: LocalFallback, transition: CircuitTransition): void {
     if (this.local !== local) return;
-    this.view = local.current;
+    this.setView(local.current);
     this.emittedEpoch = Math.max(this.emittedEpoch, transition.epoch);
     this.context.onTransition(transition);
   }
@@ -526,9 +596,12 @@ export class RedisDriver implements CircuitDriver {
       isBlank(snapshot)
     ) {
       // No record in Redis (or one created closed just now): never a reason to
-      // close. A record that was not closed is rebuilt; a closed one is kept.
-      if (known.state !== 'closed') this.rebuild(known);
-      return;
+      // close. A record that was not closed is rebuilt; a closed one (say, one
+      // that expired while idle) is taken as it is below: nothing changes.
+      if (known.state !== 'closed') {
+        this.rebuild(known);
+        return;
+      }
     }
     if (known !== undefined) {
       if (known.incarnation === snapshot.incarnation) {
@@ -544,9 +617,12 @@ export class RedisDriver implements CircuitDriver {
     this.lastSyncAt = this.store.clock.now();
     if (this.local !== undefined) return;
     const previous = this.view.state;
-    this.view = localRecordFrom(snapshot, this.store.offset);
+    this.setView(localRecordFrom(snapshot, this.store.offset));
     const rebuilt = known !== undefined && known.incarnation !== snapshot.incarnation;
-    if ((snapshot.epoch > this.emittedEpoch || rebuilt) && snapshot.reason !== '') {
+    // A record rebuilt in the state this replica already had (an open record
+    // recreated after it expired or was lost) changes nothing here: no event.
+    const same = rebuilt && previous === snapshot.state;
+    if ((snapshot.epoch > this.emittedEpoch || rebuilt) && snapshot.reason !== '' && !same) {
       this.emittedEpoch = snapshot.epoch;
       const seen =
         transition?.epoch === snapshot.epoch
@@ -563,6 +639,25 @@ export class RedisDriver implements CircuitDriver {
     } else if (rebuilt) {
       this.emittedEpoch = snapshot.epoch;
     }
+  }
+}
+
+/**
+ * Whether the record `known` may have expired by design by Redis time `now`:
+ * with an idle TTL, a closed record expires `idleTtlMs` after its last change,
+ * an open one `idleTtlMs` after it was due (see lua/includes/window.lua).
+ * Forced records (and any without an idle TTL) never expire: their loss is news.
+ */
+function idleExpiryExpected(known: SharedSnapshot, now: number, idleTtlMs: number): boolean {
+  if (idleTtlMs <= 0) return false;
+  switch (known.state) {
+    case 'closed':
+      return true;
+    case 'open':
+    case 'half_open':
+      return now >= Math.max(known.openUntil, known.probeLeaseUntil) + idleTtlMs;
+    default:
+      return false;
   }
 }
 

@@ -19,6 +19,7 @@ import type { CircuitDriver, DriverContext, StoreMode } from './circuit-driver.j
 import { RedisDriver } from './redis-driver.js';
 import type { SharedStoreServices } from './shared-store-services.js';
 import { ModeController } from './mode-controller.js';
+import { RefreshSweep } from './refresh-sweep.js';
 import { TransitionFeed } from './transition-feed.js';
 import { FleetReader } from './fleet-reader.js';
 import type { ReplicaPresence } from './replica-presence.js';
@@ -32,10 +33,8 @@ interface FlushBatch {
   readonly batch: ReturnType<RedisDriver['takeBatch']>;
 }
 
-/** Breakers per pipeline or burst of reads: thousands at once would outrun the command timeout. */
+/** Breakers per pipeline: thousands at once would outrun the command timeout. */
 const CHUNK = 256;
-/** Every breaker (even a closed, idle one) is re-read at least this many refresh intervals apart. */
-const FULL_SWEEP_INTERVALS = 60;
 
 /**
  * The store of a box with Redis: one record per breaker shared by the fleet.
@@ -52,6 +51,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   readonly random: RandomSource;
   readonly logger: Logger;
   readonly probeLock: ProbeLock;
+  readonly idleTtlMs: number;
   /** Every breaker of the namespace, for operators' views (the dashboard). */
   readonly fleet: FleetReader;
   private presence: PresenceWriter | undefined;
@@ -64,14 +64,12 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   private flushAgain = false;
   private lastUrgentFlushAt = Number.NEGATIVE_INFINITY;
   private closed = false;
-  private sweeping = false;
-  private sweepAgain = false;
-  private sweepScheduled = false;
-  private fullSweepOwed = false;
   private readonly controller: ModeController;
   private modeListener: ((event: ModeChangeEvent) => void) | undefined;
   /** Flushes that carried outcomes, and how long they took (read by metrics). */
-  readonly flushStats: FlushStats = { count: 0, totalMs: 0, lastMs: 0 };
+  readonly flushStats: FlushStats = { count: 0, totalMs: 0, lastMs: 0, records: 0 };
+  /** The refresh sweep (its `stats`: reads sent, the largest pipeline; read by tests and the bench). */
+  readonly sweep: RefreshSweep;
 
   private constructor(
     private readonly connections: RedisConnections,
@@ -80,6 +78,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
   ) {
     this.channel = transitionsChannel(options.namespace);
     this.replicaId = options.replicaId;
+    this.idleTtlMs = options.recordIdleTtlMs;
     this.clock = options.clock;
     this.random = options.random;
     this.logger = options.logger.child({ component: 'redis-store' });
@@ -105,7 +104,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
         this.fleet.deliver(message);
       },
       onResubscribed: () => {
-        this.sweep(true);
+        this.sweep.run(true);
       },
     });
     this.controller = new ModeController(
@@ -135,8 +134,23 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       void this.flush();
     }, options.flushIntervalMs);
     this.flushTimer.unref();
+    this.sweep = new RefreshSweep({
+      command: connections.command,
+      clock: options.clock,
+      offset: this.offset,
+      logger: this.logger,
+      refreshIntervalMs: options.refreshIntervalMs,
+      drivers: this.drivers,
+      canRead: () => !this.closed && this.mode !== 'local',
+      reportOk: () => {
+        this.controller.reportOk();
+      },
+      reportTrouble: (error) => {
+        this.controller.reportTrouble(error);
+      },
+    });
     this.sweepTimer = setInterval(() => {
-      this.sweep(false);
+      this.sweep.run(false);
     }, options.refreshIntervalMs);
     this.sweepTimer.unref();
   }
@@ -209,12 +223,13 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       this,
     );
     this.drivers.set(context.name, driver);
+    this.sweep.unsettle(driver);
     if (this.mode === 'local') {
       driver.goLocal();
     } else {
       // First reads go through the chunked sweep: creating thousands of
       // breakers at once must not put thousands of reads in flight.
-      this.requestSweep();
+      this.sweep.request();
     }
     return driver;
   }
@@ -260,6 +275,30 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
 
   markDirty(driver: RedisDriver): void {
     this.dirty.add(driver);
+  }
+
+  noteUnsettled(driver: RedisDriver): void {
+    if (this.drivers.get(driver.name) === driver) this.sweep.unsettle(driver);
+  }
+
+  async retire(driver: RedisDriver): Promise<void> {
+    if (this.drivers.get(driver.name) === driver) this.drivers.delete(driver.name);
+    this.sweep.forget(driver);
+    const dirty = this.dirty.delete(driver);
+    driver.releaseAll();
+    if (!dirty || this.closed || this.mode !== 'shared') return;
+    const failure = await this.flushChunk([driver]);
+    if (failure !== undefined) {
+      this.logger.warn(
+        { err: failure, breaker: driver.name },
+        'a retired breaker could not flush its last outcomes; they are dropped',
+      );
+    }
+  }
+
+  /** How many breakers this store holds (tests and the bench check retirement frees them). */
+  get size(): number {
+    return this.drivers.size;
   }
 
   flushUrgently(now: number): void {
@@ -367,6 +406,7 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
     for (const { driver, batch } of batches) {
       pipeline.breakerboxRecordV1(...driver.scriptKeys, ...batch.args);
     }
+    this.flushStats.records += batches.length;
     const sentAt = this.clock.now();
     let results: [Error | null, unknown][] | null = null;
     let failure: unknown = undefined;
@@ -415,72 +455,10 @@ export class RedisStore implements BreakerStore, SharedStoreServices {
       await Promise.all(chunk.map((driver) => driver.reconcile()));
     });
     this.flushAgain = true;
-    if (this.fullSweepOwed) this.requestSweep();
+    if (this.sweep.fullSweepOwed) this.sweep.request();
   }
 
   private shouldFlushAgain(): boolean {
     return this.flushAgain && !this.closed;
-  }
-
-  /**
-   * Re-reads records that may be stale: breakers not closed (their calls flush
-   * nothing) not synced within the refresh interval, and every breaker not
-   * synced for ten intervals; everything after the subscriber reconnected.
-   */
-  private sweep(all: boolean): void {
-    // A full sweep asked for while it cannot run (local mode, or a sweep under
-    // way) is owed, not dropped: the messages it stands for were missed.
-    if (all) this.fullSweepOwed = true;
-    if (this.closed || this.mode === 'local') return;
-    if (this.sweeping) {
-      if (all) this.sweepAgain = true;
-      return;
-    }
-    all = this.fullSweepOwed;
-    this.fullSweepOwed = false;
-    const now = this.clock.now();
-    const interval = this.options.refreshIntervalMs;
-    const stale = [...this.drivers.values()].filter((driver) => {
-      const age = now - driver.lastSyncAt;
-      return (
-        all ||
-        age >= FULL_SWEEP_INTERVALS * interval ||
-        (driver.view.state !== 'closed' && age >= interval)
-      );
-    });
-    if (stale.length === 0) return;
-    this.sweeping = true;
-    void inChunks(stale, CHUNK, async (chunk) => {
-      if (this.closed || this.mode === 'local') return;
-      await Promise.all(
-        chunk.map((driver) =>
-          driver.refresh().catch((error: unknown) => {
-            this.logger.debug({ err: error, breaker: driver.name }, 'refresh failed');
-          }),
-        ),
-      );
-    })
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'sweep failed unexpectedly');
-      })
-      .finally(() => {
-        this.sweeping = false;
-        if (this.sweepAgain) this.requestSweep();
-      });
-  }
-
-  /** A sweep soon (coalesced), or right after the one under way. */
-  private requestSweep(): void {
-    if (this.sweeping) {
-      this.sweepAgain = true;
-      return;
-    }
-    this.sweepAgain = false;
-    if (this.sweepScheduled) return;
-    this.sweepScheduled = true;
-    setImmediate(() => {
-      this.sweepScheduled = false;
-      this.sweep(false);
-    });
   }
 }

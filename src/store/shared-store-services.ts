@@ -17,6 +17,8 @@ export interface SharedStoreServices {
   readonly probeLock: ProbeLock;
   readonly logger: Logger;
   readonly mode: StoreMode;
+  /** The records' idle TTL in ms (`recordIdleTtlMs`), 0 for none. */
+  readonly idleTtlMs: number;
   /** Runs one script and reads its reply; codes outside `allowed` throw. */
   run(
     command: ScriptCommand,
@@ -28,6 +30,10 @@ export interface SharedStoreServices {
   reportTrouble(error: unknown): void;
   /** Queues a driver's counted outcomes for the next flush. */
   markDirty(driver: RedisDriver): void;
+  /** A driver's view is not closed: the refresh sweep re-reads it every interval until it is. */
+  noteUnsettled(driver: RedisDriver): void;
+  /** Forgets a retired driver, after flushing what it counted and releasing its probe locks. */
+  retire(driver: RedisDriver): Promise<void>;
   /** Flushes now (coalesced, rate-limited): the local failures would trip the breaker. */
   flushUrgently(now: number): void;
 }

@@ -9,6 +9,8 @@ import {
   formatRetry,
   isDependencyUnhealthy,
 } from '../../src/errors/dependency-unhealthy.js';
+import { BreakerInUse, isBreakerInUse } from '../../src/errors/breaker-in-use.js';
+import { BreakerRetired, isBreakerRetired } from '../../src/errors/breaker-retired.js';
 import { IllegalTransition, isIllegalTransition } from '../../src/errors/illegal-transition.js';
 import {
   InvalidBreakerOptions,
@@ -48,6 +50,18 @@ const CASES: readonly Case[] = [
     make: () => new BreakerBoxClosed('call p'),
     code: 'BREAKERBOX_CLOSED',
     guard: isBreakerBoxClosed,
+  },
+  {
+    name: 'BreakerRetired',
+    make: () => new BreakerRetired('p', 'call p'),
+    code: 'BREAKER_RETIRED',
+    guard: isBreakerRetired,
+  },
+  {
+    name: 'BreakerInUse',
+    make: () => new BreakerInUse('p', 'calls_in_flight'),
+    code: 'BREAKER_IN_USE',
+    guard: isBreakerInUse,
   },
   {
     name: 'IllegalTransition',

@@ -68,6 +68,8 @@ const boxKeys = {
   connectTimeoutMs: true,
   drainTimeoutMs: true,
   shutdownGraceMs: true,
+  retireIdleAfterMs: true,
+  recordIdleTtlMs: true,
   health: true,
   clock: true,
   random: true,

@@ -38,12 +38,15 @@ function driver(): { driver: RedisDriver; seen: CircuitTransition[]; ran: string
     probeLock: { tryAcquire: () => Promise.resolve(undefined) },
     logger: pino({ level: 'silent' }),
     mode: 'shared',
+    idleTtlMs: 0,
     run: (command) => {
       ran.push(command);
       return Promise.reject(new Error('no Redis in this test'));
     },
     reportTrouble: () => undefined,
     markDirty: () => undefined,
+    noteUnsettled: () => undefined,
+    retire: () => Promise.resolve(),
     flushUrgently: () => undefined,
   };
   const seen: CircuitTransition[] = [];
@@ -92,6 +95,34 @@ describe('the Redis driver adopts only newer views', () => {
     d.adoptReply(reply(snapshot({ incarnation: 'inc-b', now: 3_000 })));
     expect(d.view.state).toBe('forced_open');
     expect(ran).toEqual(['breakerboxReconcileV1']);
+  });
+
+  it('takes a closed record that expired (no record, or one recreated closed) quietly: no rebuild, no transition', () => {
+    const { driver: d, seen, ran } = driver();
+    const closed = snapshot({
+      incarnation: 'inc-a',
+      epoch: 4,
+      reason: 'probe_succeeded',
+      now: 2_000,
+    });
+    d.adoptReply(reply(closed));
+    const before = seen.length;
+    d.adoptReply(reply(snapshot({ incarnation: '', now: 3_000 })));
+    expect(d.view.state).toBe('closed');
+    d.adoptReply(reply(snapshot({ incarnation: 'inc-b', now: 4_000 })));
+    expect(d.view.state).toBe('closed');
+    expect(d.matchesRecord(['inc-b', '0', 'closed'])).toBe(true);
+    expect(ran).toEqual([]);
+    expect(seen.length).toBe(before);
+  });
+
+  it('a record rebuilt in the state this replica already had emits no transition', () => {
+    const { driver: d, seen } = driver();
+    d.adoptReply(reply(forced));
+    const before = seen.length;
+    d.adoptReply(reply(snapshot({ ...forced, incarnation: 'inc-b', epoch: 2, now: 3_000 })));
+    expect(d.view.state).toBe('forced_open');
+    expect(seen.length).toBe(before);
   });
 
   it('adopts a record rebuilt later by another replica (a new incarnation, not blank)', () => {

@@ -60,6 +60,7 @@ function driverAnswering(replies: Partial<Record<string, SharedSnapshot>>): {
     probeLock: { tryAcquire: () => Promise.resolve(undefined) },
     logger: pino({ level: 'silent' }),
     mode: 'shared',
+    idleTtlMs: 0,
     run: (command) => {
       ran.push(command);
       const answer = replies[command];
@@ -69,6 +70,8 @@ function driverAnswering(replies: Partial<Record<string, SharedSnapshot>>): {
     },
     reportTrouble: () => undefined,
     markDirty: () => undefined,
+    noteUnsettled: () => undefined,
+    retire: () => Promise.resolve(),
     flushUrgently: () => undefined,
   };
   const seen: CircuitTransition[] = [];
