@@ -1,5 +1,10 @@
 import type { CircuitState } from '../engine/types.js';
 
+/** A transition edge, `from>to`. */
+export type TransitionEdge = `${CircuitState}>${CircuitState}`;
+
+const NO_TRANSITIONS: ReadonlyMap<TransitionEdge, number> = new Map();
+
 /**
  * What one breaker has counted since it was created, on this replica: plain
  * numbers bumped where the breaker already decides, read by metrics and
@@ -32,8 +37,13 @@ export class BreakerStats {
   lastFailureAt = 0;
   /** The last failure's error, as thrown. */
   lastError: unknown = undefined;
+  /** Made at the first transition: an empty Map per breaker is ~100 bytes most breakers never use. */
+  private counted: Map<TransitionEdge, number> | undefined = undefined;
+
   /** Transitions this replica observed, by `from>to`. */
-  readonly transitions = new Map<`${CircuitState}>${CircuitState}`, number>();
+  get transitions(): ReadonlyMap<TransitionEdge, number> {
+    return this.counted ?? NO_TRANSITIONS;
+  }
 
   /** @internal Notes a failure's error and time. */
   noteFailure(error: unknown, at: number): void {
@@ -44,6 +54,7 @@ export class BreakerStats {
   /** @internal Counts an observed transition. */
   noteTransition(from: CircuitState, to: CircuitState): void {
     const key = `${from}>${to}` as const;
-    this.transitions.set(key, (this.transitions.get(key) ?? 0) + 1);
+    const counted = (this.counted ??= new Map<TransitionEdge, number>());
+    counted.set(key, (counted.get(key) ?? 0) + 1);
   }
 }
