@@ -148,7 +148,7 @@ const CORE_GROUPS: readonly BenchGroup[] = [
     id: 'idle-cpu',
     title: 'Idle CPU of 10,000 breakers',
     method:
-      'Creates 10,000 breakers (one call each), collects garbage, waits 1 s for the collector’s background work to end, then reads `process.cpuUsage()` (user + system) over 5 s of idling in 1-s slices. The figure is the CPU time over the 5 s as a percentage of one core; `no breakers` is the same process with none (the floor of an idle Node process). The Redis-store box is connected to its own redis-server and first left to settle (shared mode for 1.5 s in a row, its first flushes done); it idles 22 s instead of 5. Its full re-read of every record (each breaker not synced for sixty `refreshIntervalMs`, i.e. about once a minute, 256 at a time) falls outside this window unless the run is slow.',
+      'Creates 10,000 breakers (one call each), collects garbage, waits 1 s for the collector’s background work to end, then reads `process.cpuUsage()` (user + system) over 5 s of idling in 1-s slices. The figure is the CPU time over the 5 s as a percentage of one core; `no breakers` is the same process with none (the floor of an idle Node process). The Redis-store box is connected to its own redis-server and first left to settle (shared mode for 1.5 s in a row, its first flushes done); it idles 22 s instead of 5. While it idles, the spread refresh sweep re-reads 1/60th of the records every `refreshIntervalMs` (about 167 checks a second for 10,000 breakers: one `HMGET` each, in pipelines of at most 256) and the box writes its presence entry every 2 s; the figure is the mean of the 1-s slices, and includes the garbage collector’s threads.',
     figureHeader: '% of one core',
     aggregate: 'mean',
     decimals: 3,

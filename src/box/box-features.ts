@@ -177,6 +177,12 @@ export interface HealthService extends BoxFeature {
   report(): Promise<HealthReport>;
   /** Every component as last known, without running any check (the gate and metrics read this). */
   components(now: number): readonly ComponentHealth[];
+  /**
+   * The components that are not healthy, as {@link HealthService.components}
+   * would give them: what periodic readers need (the aggregate follows from
+   * them alone), without a component built for every healthy breaker.
+   */
+  notHealthy(now: number): readonly ComponentHealth[];
   /** Registers an active check; returns a function that removes it. */
   addCheck(name: string, check: HealthCheck, options?: HealthCheckOptions): () => void;
   /** Registers (or returns) a dependency the application reports on. */

@@ -17,7 +17,7 @@ import type { Unsubscribe } from '../events/typed-events.js';
 import { validateName } from '../util/names.js';
 import { ActiveCheck } from './active-check.js';
 import { aggregateStatus, soonestRecoveryMs } from './aggregate.js';
-import { breakerComponent } from './breaker-component.js';
+import { breakerComponent, breakerStatus } from './breaker-component.js';
 import type { HealthSettings } from './health-settings.js';
 import { resolveCheckOptions } from './health-settings.js';
 import { RecordedComponent } from './recorded-component.js';
@@ -74,6 +74,24 @@ export class HealthRegistry implements HealthService {
   }
 
   /** Every component as this replica sees it now, without running any check. */
+  notHealthy(now: number): ComponentHealth[] {
+    const components: ComponentHealth[] = [];
+    for (const breaker of this.host.breakers()) {
+      if (breakerStatus(breaker) !== 'healthy') components.push(breakerComponent(breaker, now));
+    }
+    const redis = this.redisComponent();
+    if (redis !== undefined && redis.status !== 'healthy') components.push(redis);
+    for (const check of this.checks.values()) {
+      const component = check.component(now);
+      if (component.status !== 'healthy') components.push(component);
+    }
+    for (const dependency of this.recorded.values()) {
+      const component = dependency.component();
+      if (component.status !== 'healthy') components.push(component);
+    }
+    return components;
+  }
+
   components(now: number): ComponentHealth[] {
     const components: ComponentHealth[] = [];
     for (const breaker of this.host.breakers()) components.push(breakerComponent(breaker, now));

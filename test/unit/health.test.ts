@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { HealthService } from '../../src/box/box-features.js';
 import type { HealthChangeEvent } from '../../src/box/health-types.js';
+import { aggregateStatus } from '../../src/health/aggregate.js';
 import { InvalidBreakerOptions } from '../../src/errors/invalid-breaker-options.js';
 import { caught, collectingLogger, failCalls, makeBox, settle, succeedCalls } from './helpers.js';
 
@@ -236,6 +238,29 @@ describe('recorded dependencies', () => {
       expect(await caught(() => box.dependency('other', options))).toBeInstanceOf(
         InvalidBreakerOptions,
       );
+    await box.close();
+  });
+});
+
+describe('the components that are not healthy (what presence reads every interval)', () => {
+  it('are exactly the not-healthy ones of components(), and give the same aggregate', async () => {
+    const { box, clock } = await makeBox();
+    const features = (box as unknown as { features: { health: HealthService } }).features;
+    const health = features.health;
+    const search = box.breaker('search', { minimumCalls: 1, critical: false });
+    const payments = box.breaker('payments', { minimumCalls: 1 });
+    box.breaker('quiet');
+    const socket = box.dependency('socket');
+    expect(health.notHealthy(clock.t)).toEqual([]);
+    await failCalls(search, 1);
+    socket.setState('degraded', 'reconnecting');
+    const expected = (): unknown[] =>
+      health.components(clock.t).filter((component) => component.status !== 'healthy');
+    expect(health.notHealthy(clock.t).map((c) => c.name)).toEqual(['search', 'socket']);
+    expect(health.notHealthy(clock.t)).toEqual(expected());
+    await failCalls(payments, 1);
+    expect(health.notHealthy(clock.t)).toEqual(expected());
+    expect(aggregateStatus(health.notHealthy(clock.t))).toBe((await box.health()).status);
     await box.close();
   });
 });
