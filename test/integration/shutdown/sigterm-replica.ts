@@ -22,7 +22,10 @@ const box = await createBreakerBox({
   // A long flush interval: most outcomes are still pending when SIGTERM comes,
   // so only the final flush of close() can carry them to Redis.
   flushIntervalMs: 30_000,
-  logger: pino({ level: 'info' }, pino.destination(2)),
+  // Synchronous writes: the test reads the order of the stages from stderr, and
+  // an asynchronous destination flushed at exit can land a line written while
+  // an earlier write was still in flight ahead of it.
+  logger: pino({ level: 'info' }, pino.destination({ dest: 2, sync: true })),
 });
 const breaker = box.breaker('payments', {
   windowMs: 600_000,
