@@ -1,5 +1,5 @@
-import { InvalidBreakerOptions } from '../errors/invalid-breaker-options.js';
 import type { RedisClusterNodes } from '../redis/connection-option.js';
+import { parseRedisUrl } from '../redis/redis-url.js';
 
 /**
  * The box's `{ cluster }` option from one `redis://` or `rediss://` URL naming
@@ -7,23 +7,7 @@ import type { RedisClusterNodes } from '../redis/connection-option.js';
  * @throws InvalidBreakerOptions for a value that is not such a URL
  */
 export function clusterFromUrl(url: string): RedisClusterNodes {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InvalidBreakerOptions(
-      'redis',
-      url,
-      'is not a valid URL (expected redis://host:port)',
-    );
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new InvalidBreakerOptions(
-      'redis',
-      url,
-      `has protocol ${parsed.protocol} (expected redis:)`,
-    );
-  }
+  const parsed = parseRedisUrl(url);
   const username = decodeURIComponent(parsed.username);
   const password = decodeURIComponent(parsed.password);
   return {

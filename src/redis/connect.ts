@@ -10,6 +10,7 @@ import {
   parseClusterNodes,
 } from './cluster-connect.js';
 import type { RedisClient, RedisConnectionOption } from './connection-option.js';
+import { parseRedisUrl } from './redis-url.js';
 
 /** The connections a box owns: one for commands, one dedicated to pub/sub. */
 export interface RedisConnections {
@@ -214,23 +215,7 @@ function redacted(error: unknown, secrets: readonly string[]): unknown {
 }
 
 function describeUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InvalidBreakerOptions(
-      'redis',
-      url,
-      'is not a valid URL (expected redis://host:port or rediss://…)',
-    );
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new InvalidBreakerOptions(
-      'redis',
-      url,
-      `has protocol ${parsed.protocol} (expected redis: or rediss:)`,
-    );
-  }
+  const parsed = parseRedisUrl(url);
   return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
 }
 

@@ -6,26 +6,8 @@ import { ClockOffset } from '../../src/redis/clock-offset.js';
 import { breakerKeys } from '../../src/redis/keys.js';
 import type { SharedSnapshot } from '../../src/redis/script-reply.js';
 import { RedisDriver } from '../../src/store/redis-driver.js';
+import { snapshot } from './shared-snapshot.js';
 import type { SharedStoreServices } from '../../src/store/shared-store-services.js';
-
-function snapshot(overrides: Partial<SharedSnapshot>): SharedSnapshot {
-  return {
-    state: 'closed',
-    epoch: 0,
-    openUntil: 0,
-    backoffStep: 0,
-    probeToken: '',
-    probeLeaseUntil: 0,
-    changedAt: 0,
-    reason: '',
-    lastError: '',
-    lastErrorAt: 0,
-    incarnation: '',
-    now: 0,
-    window: { calls: 0, failures: 0, slowCalls: 0, badReplicas: 0, replicas: {} },
-    ...overrides,
-  };
-}
 
 function driver(): { driver: RedisDriver; seen: CircuitTransition[]; ran: string[] } {
   const ran: string[] = [];
